@@ -1,0 +1,16 @@
+"""URLs: public pages and the audit trail, the staff workspace, the ledger's published
+endpoints (/ledger/*, LEDGER.md section 7), the REST API and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("trading.urls")),
+    path("ledger/", include("ledger.urls")),
+    path("api/", include("api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "trading.views.public.not_found"
+handler500 = "trading.views.public.server_error"
