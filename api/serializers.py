@@ -1,0 +1,105 @@
+"""Input and output serializers (separate, HackSoft style). Inputs carry what the client
+sent; the services decide whether it is acceptable."""
+
+from rest_framework import serializers
+
+from trading.models import (
+    Document,
+    DocumentPurpose,
+    Membership,
+    Station,
+    Transaction,
+    TransactionType,
+)
+from trading.selectors import available_transitions
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MembershipOutput(serializers.ModelSerializer):
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.StringRelatedField()
+
+    class Meta:
+        model = Membership
+        fields = ["station", "role", "unit"]
+
+
+class MeOutput(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    memberships = MembershipOutput(many=True)
+
+
+class StationOutput(serializers.ModelSerializer):
+    units = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Station
+        fields = ["code", "name", "county", "units"]
+
+    def get_units(self, obj) -> list[dict]:
+        return [{"id": u.pk, "name": u.name} for u in obj.units.all()]
+
+
+class TransactionCreateInput(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="id of the owning unit (see /api/v1/stations/)")
+    type = serializers.ChoiceField(choices=TransactionType.choices)
+    title = serializers.CharField(max_length=200, trim_whitespace=False)
+    amount = serializers.CharField(max_length=24, help_text='yuan as a decimal string, e.g. "128000.00"')
+    description = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+
+
+class TransactionUpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, trim_whitespace=False)
+    amount = serializers.CharField(max_length=24, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class TransitionInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False,
+                                   help_text="required for reject, suspend and terminate; published")
+    expected_stage = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="the stage the client saw; if it changed meanwhile the answer is 409",
+    )
+
+
+class DocumentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "name", "purpose", "sha256", "size", "content_type", "uploaded_at"]
+
+
+class DocumentInput(serializers.Serializer):
+    file = serializers.FileField()
+    purpose = serializers.ChoiceField(choices=DocumentPurpose.choices, default=DocumentPurpose.APPROVAL)
+
+
+class TransactionOutput(serializers.ModelSerializer):
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.StringRelatedField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    stage_label = serializers.SerializerMethodField()
+    documents = DocumentOutput(many=True, read_only=True)
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transaction
+        fields = ["code", "type", "title", "description", "station", "unit", "amount", "stage",
+                  "stage_label", "suspended_from", "created_at", "submitted_at", "registered_at",
+                  "documents", "available_actions"]
+
+    def get_stage_label(self, obj) -> str:
+        return str(obj.as_procedure().stage_label())
+
+    def get_available_actions(self, obj) -> list[str]:
+        user = self.context.get("user")
+        return [t.name for t in available_transitions(obj.as_procedure(), user)]

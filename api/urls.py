@@ -1,0 +1,17 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("v1/me/", views.MeView.as_view(), name="api-me"),
+    path("v1/stations/", views.StationListView.as_view(), name="api-stations"),
+    path("v1/transactions/", views.TransactionListView.as_view(), name="api-transactions"),
+    path("v1/transactions/<str:code>/", views.TransactionDetailView.as_view(), name="api-transaction"),
+    path("v1/transactions/<str:code>/documents/", views.DocumentListView.as_view(), name="api-documents"),
+    path("v1/transactions/<str:code>/actions/<slug:action>/", views.TransitionView.as_view(),
+         name="api-transition"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,145 @@
+"""REST API v1: thin views over trading's services and selectors."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from trading import selectors
+from trading.models import Station, Unit
+from trading.services.accounts import client_address, login_authenticate
+from trading.services.transactions import (
+    document_attach,
+    transaction_create,
+    transaction_update_draft,
+)
+from trading.services.transitions import transaction_transition
+
+from . import serializers as s
+
+ERRORS = {
+    400: OpenApiResponse(description="invalid input: {\"error\": {\"code\", \"message\", \"details\"}}"),
+    403: OpenApiResponse(description="not permitted for your role"),
+    404: OpenApiResponse(description="no such transaction among those you can see"),
+    409: OpenApiResponse(description="stage conflict: already changed by someone else"),
+    422: OpenApiResponse(description="a rule refuses it; the message names the rule"),
+}
+
+
+class TokenView(APIView):
+    """Exchange user name and password for an API token (failed logins lock as on the web)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput, 400: ERRORS[400],
+                                                    429: OpenApiResponse(description="locked")})
+    def post(self, request):
+        data = s.TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = login_authenticate(request=request, address=client_address(request), **data.validated_data)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=s.MeOutput)
+    def get(self, request):
+        user = request.user
+        return Response(s.MeOutput({
+            "username": user.username, "full_name": user.full_name,
+            "memberships": user.memberships.select_related("station", "unit"),
+        }).data)
+
+
+class StationListView(APIView):
+    @extend_schema(responses=s.StationOutput(many=True))
+    def get(self, request):
+        stations = Station.objects.prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("name")))
+        return Response(s.StationOutput(stations, many=True).data)
+
+
+def _visible(request, code):
+    obj = selectors.visible_transaction(request.user, code)
+    if obj is None:
+        raise Http404(_("no transaction %(code)s among those you can see") % {"code": code})
+    return obj
+
+
+def _out(request, obj, status_code=status.HTTP_200_OK):
+    return Response(s.TransactionOutput(obj, context={"user": request.user}).data, status=status_code)
+
+
+class TransactionListView(APIView):
+    @extend_schema(responses=s.TransactionOutput(many=True))
+    def get(self, request):
+        rows = selectors.visible_transactions(request.user).prefetch_related("documents")[:500]
+        return Response(s.TransactionOutput(rows, many=True, context={"user": request.user}).data)
+
+    @extend_schema(request=s.TransactionCreateInput, responses={201: s.TransactionOutput, **ERRORS})
+    def post(self, request):
+        data = s.TransactionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        unit = Unit.objects.filter(pk=values.pop("unit")).select_related("station").first()
+        if unit is None:
+            raise Http404(_("no such owning unit"))
+        obj = transaction_create(user=request.user, unit=unit, **values)
+        return _out(request, obj, status.HTTP_201_CREATED)
+
+
+class TransactionDetailView(APIView):
+    @extend_schema(responses={200: s.TransactionOutput, 404: ERRORS[404]})
+    def get(self, request, code):
+        return _out(request, _visible(request, code))
+
+    @extend_schema(request=s.TransactionUpdateInput, responses={200: s.TransactionOutput, **ERRORS})
+    def patch(self, request, code):
+        obj = _visible(request, code)
+        data = s.TransactionUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _out(request, transaction_update_draft(transaction=obj, user=request.user, **data.validated_data))
+
+
+class DocumentListView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=s.DocumentOutput(many=True))
+    def get(self, request, code):
+        return Response(s.DocumentOutput(_visible(request, code).documents.all(), many=True).data)
+
+    @extend_schema(request={"multipart/form-data": s.DocumentInput},
+                   responses={201: s.DocumentOutput, **ERRORS})
+    def post(self, request, code):
+        obj = _visible(request, code)
+        data = s.DocumentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = document_attach(transaction=obj, user=request.user, upload=data.validated_data["file"],
+                                   purpose=data.validated_data["purpose"])
+        return Response(s.DocumentOutput(document).data, status=status.HTTP_201_CREATED)
+
+
+class TransitionView(APIView):
+    """Perform a stage change: submit, withdraw, register, reject, revise, suspend, resume,
+    terminate, archive (and the procedure's own). `available_actions` of a transaction
+    lists what you may do now."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TransactionOutput, **ERRORS})
+    def post(self, request, code, action):
+        obj = _visible(request, code)
+        data = s.TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = transaction_transition(
+            code=obj.code, action=action, user=request.user,
+            expected_stage=data.validated_data["expected_stage"] or None,
+            reason=data.validated_data["reason"],
+        )
+        return _out(request, obj)

@@ -1,0 +1,100 @@
+"""Demo data: the three reference transactions of DOMAIN.md, filed and registered through
+the same services a user calls, so the ledger and the audit trail have real content.
+
+The report (seed-report.txt, 三.四) names the three transactions but gives no amounts or
+names: the amounts, units and people below are illustrative (docs/demo.md).
+"""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction as db_transaction
+
+from .models import Membership, Role, Station, Unit, User
+from .services.transactions import document_attach, transaction_create
+from .services.transitions import transaction_transition
+
+DEMO_PASSWORD = "station-demo-2026"
+
+# (username, full name, [(station code, role, unit name or None)], what to try)
+DEMO_ACCOUNTS = [
+    ("purchaser", "张伟", [("chengguan", Role.PURCHASER, "城关镇人民政府")],
+     "files the 13 computers and the courtyard paving for the township government"),
+    ("school", "李娜", [("chengguan", Role.PURCHASER, "城关镇中学")],
+     "files the sale of the rooms above the school's north gate"),
+    ("clerk", "王明", [("chengguan", Role.CLERK, None)],
+     "registers or refuses entries, terminates procedures"),
+    ("supervisor", "赵刚", [("chengguan", Role.SUPERVISOR, None), ("hexi", Role.SUPERVISOR, None)],
+     "sees everything at both stations, suspends and resumes"),
+    ("bidder", "陈静", [("chengguan", Role.BIDDER, None)], "a supplier: sees registered procedures"),
+    ("expert", "刘洋", [("chengguan", Role.EXPERT, None)], "an expert of the pool"),
+]
+
+STATIONS = [
+    ("chengguan", "城关镇公共资源交易站", "示范县", "城关镇便民服务中心一楼",
+     ["城关镇人民政府", "城关镇中学", "城关镇便民服务中心"]),
+    ("hexi", "河西乡公共资源交易站", "示范县", "河西乡便民服务中心", ["河西乡人民政府"]),
+]
+
+TRANSACTIONS = [
+    {
+        "user": "purchaser", "unit": "城关镇人民政府", "type": "inquiry",
+        "title": "便民服务中心及交易站办公电脑采购（13台）",
+        "amount": "78000.00",
+        "description": "为镇便民服务中心和公共资源交易站采购办公用台式电脑13台，规格统一、货源充足、价格稳定，"
+                       "采用询价方式采购。",
+        "documents": [("采购申请审批表.txt", "approval", "城关镇人民政府采购申请：办公电脑13台，预算人民币78,000.00元。已经镇党委会研究同意。"),
+                      ("电脑配置需求.txt", "specification", "台式电脑：处理器不低于4核，内存16GB，固态硬盘512GB，23.8英寸显示器，三年上门保修。")],
+    },
+    {
+        "user": "purchaser", "unit": "城关镇人民政府", "type": "tender",
+        "title": "镇政府后院地坪建设项目",
+        "amount": "460000.00",
+        "description": "镇政府办公楼后院地坪硬化，约1,800平方米，C25混凝土面层及排水沟。公开招标。",
+        "documents": [("项目立项批复.txt", "approval", "关于镇政府后院地坪建设项目立项的批复：同意建设，估算投资46万元，资金来源为镇财政。"),
+                      ("工程量清单.txt", "specification", "地坪硬化1,800平方米；排水沟120米；旧地面破除及外运。")],
+    },
+    {
+        "user": "school", "unit": "城关镇中学", "type": "asset_sale",
+        "title": "镇中学北门二楼房屋出售",
+        "amount": "320000.00",
+        "description": "城关镇中学北门上方二楼房屋，建筑面积约160平方米，经评估后公开协商出售。",
+        "documents": [("资产处置批复.txt", "approval", "同意城关镇中学北门二楼房屋按国有资产处置程序公开协商出售。"),
+                      ("资产评估报告摘要.txt", "budget", "评估基准日评估值人民币320,000.00元。")],
+    },
+]
+
+
+def demo_is_seeded() -> bool:
+    return Station.objects.exists()
+
+
+def seed_demo() -> list[str]:
+    """Create stations, units, demo accounts and the three reference transactions,
+    filed, submitted and registered. Returns the transaction codes."""
+    with db_transaction.atomic():
+        stations, units = {}, {}
+        for code, name, county, address, unit_names in STATIONS:
+            stations[code] = Station.objects.create(code=code, name=name, county=county, address=address)
+            for unit_name in unit_names:
+                units[unit_name] = Unit.objects.create(station=stations[code], name=unit_name)
+        users = {}
+        for username, full_name, memberships, _what in DEMO_ACCOUNTS:
+            user = User.objects.create_user(username=username, password=DEMO_PASSWORD, full_name=full_name)
+            for station_code, role, unit_name in memberships:
+                Membership.objects.create(user=user, station=stations[station_code], role=role,
+                                          unit=units.get(unit_name))
+            users[username] = user
+        User.objects.create_superuser(username="admin", password=DEMO_PASSWORD, full_name="站点管理员",
+                                      email="")
+    codes = []
+    clerk = users["clerk"]
+    for spec in TRANSACTIONS:
+        user = users[spec["user"]]
+        obj = transaction_create(user=user, unit=units[spec["unit"]], type=spec["type"], title=spec["title"],
+                                 amount=spec["amount"], description=spec["description"])
+        for name, purpose, text in spec["documents"]:
+            upload = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/plain")
+            document_attach(transaction=obj, user=user, upload=upload, purpose=purpose)
+        transaction_transition(code=obj.code, action="submit", user=user)
+        transaction_transition(code=obj.code, action="register", user=clerk)
+        codes.append(obj.code)
+    return codes

@@ -1,0 +1,26 @@
+"""Load the demo: stations, accounts and the three reference transactions (DOMAIN.md)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ledger.services import ledger_run_sequencer
+from trading.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_is_seeded, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo stations, accounts and the three reference transactions."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if stations exist")
+
+    def handle(self, *args, if_empty=False, **options):
+        if demo_is_seeded():
+            if if_empty:
+                self.stdout.write("Demo data present.")
+                return
+            raise CommandError("The database already has stations; the demo is for an empty database.")
+        codes = seed_demo()
+        ledger_run_sequencer()
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded: {', '.join(codes)} filed and registered."))
+        for username, full_name, _m, what in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<11} {full_name}  {what}")
+        self.stdout.write(f"  password for every demo account: {DEMO_PASSWORD}")

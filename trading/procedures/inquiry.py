@@ -1,0 +1,19 @@
+"""The inquiry-priced procurement (询价采购; Government Procurement Law art. 32, 40).
+
+So far this procedure has the common start only (draft, submitted, registered, and the
+supervisor's suspend/resume, termination and archiving): its own stages after
+`registered` are added here (DOMAIN.md, "The three procedures").
+"""
+
+from ..models.transactions import Transaction, TransactionType
+from . import register
+
+
+@register(TransactionType.INQUIRY)
+class Inquiry(Transaction):
+    STAGES: dict = {}
+    FINAL_STAGES = frozenset()
+
+    class Meta:
+        proxy = True
+        app_label = "trading"

@@ -1,0 +1,69 @@
+"""Template helpers: money in yuan, ledger entries told in words, role and stage names."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from ..models import Role, Stage
+from ..procedures import all_procedures
+from ..services.transitions import action_label
+
+register = template.Library()
+
+KIND_LABELS = {
+    "transition": gettext_noop("stage change"),
+    "document.attached": gettext_noop("document attached"),
+    "bids.closed": gettext_noop("bids closed"),
+}
+
+
+@register.filter
+def yuan(value):
+    """1234567.5 -> ¥1,234,567.50"""
+    try:
+        return f"¥{Decimal(value):,.2f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+
+
+@register.filter
+def role_name(role):
+    try:
+        return Role(role).label
+    except ValueError:
+        return _("system") if role == "system" else role
+
+
+def stage_name(stage, transaction_type=None):
+    if stage is None:
+        return "—"
+    procedure = all_procedures().get(transaction_type)
+    if procedure is not None and stage in procedure.STAGES:
+        return procedure.STAGES[stage]
+    try:
+        return Stage(stage).label
+    except ValueError:
+        return stage
+
+
+@register.filter
+def stage_label(stage, transaction_type=None):
+    return stage_name(stage, transaction_type)
+
+
+@register.filter
+def entry_summary(entry):
+    """One line saying what an entry records, in the reader's language."""
+    data = entry["data"]
+    kind = entry["kind"]
+    if kind == "transition":
+        return _("%(action)s: %(from)s → %(to)s") % {
+            "action": action_label(data.get("action")),
+            "from": stage_name(data.get("from"), data.get("type")),
+            "to": stage_name(data.get("to"), data.get("type")),
+        }
+    if kind == "document.attached":
+        return _("document attached: %(name)s") % {"name": data.get("name", "")}
+    return _(KIND_LABELS.get(kind, kind))

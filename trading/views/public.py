@@ -1,0 +1,127 @@
+"""Public pages, no login: the home page and the audit trail of the ledger."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from ledger import selectors as ledger_selectors
+from ledger.core import merkle
+from ledger.core.checkpoint import parse_checkpoint
+from ledger.core.note import Verifier, open_note
+from ledger.signing import verifier_key
+
+from .. import selectors
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    return render(request, "public/home.html", {
+        "checkpoint": ledger_selectors.latest_checkpoint(),
+        "recent": selectors.public_transactions()[:10],
+    })
+
+
+def _int_or_none(raw):
+    if raw in (None, ""):
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def audit_trail(request):
+    """Entries newest first, keyset-paginated (?before=seq), filtered by code or kind."""
+    subject = (request.GET.get("subject") or "").strip()[:64]
+    kind = (request.GET.get("kind") or "").strip()[:64]
+    status = 200
+    error = None
+    try:
+        before = _int_or_none(request.GET.get("before"))
+    except ValueError:
+        before, status = None, 400
+        error = _("“before” must be an entry number (a non-negative integer)")
+    entries, more = ledger_selectors.entries_page(
+        before=before, subject=subject or None, kind=kind or None, limit=PAGE_SIZE
+    )
+    return render(request, "public/audit_trail.html", {
+        "entries": entries,
+        "older": entries[-1]["seq"] if more and entries else None,
+        "before": before,
+        "subject": subject,
+        "kind": kind,
+        "error": error,
+        "checkpoint": _checkpoint_view(ledger_selectors.latest_checkpoint()),
+        "size": ledger_selectors.ledger_size(),
+    }, status=status)
+
+
+def _checkpoint_view(checkpoint):
+    if checkpoint is None:
+        return None
+    return {
+        "size": checkpoint.size,
+        "root_hex": bytes(checkpoint.root_hash).hex(),
+        "note": checkpoint.note,
+        "signed_at": checkpoint.signed_at,
+    }
+
+
+def audit_entry(request, seq):
+    entry = ledger_selectors.entry_detail(seq)
+    if entry is None:
+        raise Http404(_("no entry with this number"))
+    checkpoint = ledger_selectors.latest_checkpoint()
+    proof = None
+    if checkpoint is not None and checkpoint.size > seq:
+        leaf, path = ledger_selectors.inclusion_proof(seq, checkpoint.size)
+        # The root as signed: open the note with the published key, then parse it.
+        root = parse_checkpoint(open_note(checkpoint.note, Verifier.from_string(verifier_key()))).root
+        proof = {
+            "size": checkpoint.size,
+            "path": [h.hex() for h in path],
+            "root_hex": root.hex(),
+            "verified": merkle.verify_inclusion(seq, checkpoint.size, leaf, path, root),
+        }
+    return render(request, "public/audit_entry.html", {
+        "entry": entry, "proof": proof, "checkpoint": _checkpoint_view(checkpoint),
+    })
+
+
+def audit_transaction(request, code):
+    code = code.strip()[:64]
+    timeline = ledger_selectors.subject_timeline(code)
+    transaction = selectors.public_transaction(code)
+    if not timeline and transaction is None:
+        raise Http404(_("no transaction with this code in the ledger"))
+    return render(request, "public/audit_transaction.html", {
+        "code": code, "timeline": timeline, "transaction": transaction,
+    })
+
+
+def audit_checkpoints(request):
+    try:
+        before = _int_or_none(request.GET.get("before"))
+    except ValueError:
+        before = None
+    rows = ledger_selectors.checkpoints_before(before, PAGE_SIZE + 1)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render(request, "public/audit_checkpoints.html", {
+        "checkpoints": [_checkpoint_view(c) for c in rows],
+        "older": rows[-1].size if more and rows else None,
+    })
+
+
+def not_found(request, exception=None):
+    return render(request, "public/error.html", {
+        "title": _("Not found"), "message": str(exception) if exception and str(exception) else
+        _("There is nothing at this address."),
+    }, status=404)
+
+
+def server_error(request):
+    return render(request, "public/error.html", {
+        "title": _("Server error"),
+        "message": _("Something went wrong on our side. Nothing you saved was lost; please try again."),
+    }, status=500)
