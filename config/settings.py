@@ -208,6 +208,16 @@ LEDGER_CHECKPOINT_MIN_INTERVAL = float(
 # Only benchmarks may switch recording off, to measure what the ledger costs.
 LEDGER_ALLOW_RECORDING_OFF = _env_bool("LEDGER_ALLOW_RECORDING_OFF", False)
 
+# --- Procedure clock ---------------------------------------------------------------------
+# Sandbox acceleration for demos (docs/clock.md): new transactions' procedure time runs
+# this many times faster than real time, and their ledger entries say so. Refused in
+# production: deadlines there are real.
+SANDBOX_TIME_FACTOR = int(os.environ.get("SANDBOX_TIME_FACTOR", "1"))
+if SANDBOX_TIME_FACTOR < 1:
+    raise ImproperlyConfigured("SANDBOX_TIME_FACTOR must be a whole number >= 1")
+if PRODUCTION and SANDBOX_TIME_FACTOR != 1:
+    raise ImproperlyConfigured("SANDBOX_TIME_FACTOR (sandbox acceleration) is refused when STATION_MODE=production")
+
 # --- Tasks (Celery) -----------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
     _required("CELERY_BROKER_URL") if PRODUCTION else None

@@ -84,3 +84,16 @@ def make_transaction(world, *, stage="draft", type="inquiry", title="办公电�
     if stage == "terminated":
         return transaction_transition(code=obj.code, action="terminate", user=world.clerk, reason="需求取消")
     raise ValueError(stage)
+
+
+def force_stage(transaction, stage, **details):
+    """Tests of one step only: put a transaction at `stage` without walking the procedure
+    (no ledger entry; never done outside tests). Extra keyword arguments set fields of the
+    inquiry's details (e.g. quote_deadline)."""
+    from trading.models import Transaction
+    from trading.procedures.inquiry import InquiryDetails
+
+    Transaction.objects.filter(pk=transaction.pk).update(stage=stage)
+    if details:
+        InquiryDetails.objects.update_or_create(transaction_id=transaction.pk, defaults=details)
+    return Transaction.objects.get(pk=transaction.pk).as_procedure()

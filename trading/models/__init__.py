@@ -5,11 +5,20 @@ proxy class and keeps its own data in its own models.
 """
 
 from .documents import Document, DocumentPurpose
+from .notices import Notice, NoticeKind
 from .people import LoginFailure, Membership, Role, Station, Unit, User
+from .rules import CalendarDay, CalendarYear, DayKind, RuleSet, RuleSetAdoption
 from .transactions import CodeCounter, Stage, Transaction, TransactionType
 
 __all__ = [
+    "CalendarDay",
+    "CalendarYear",
     "CodeCounter",
+    "DayKind",
+    "Notice",
+    "NoticeKind",
+    "RuleSet",
+    "RuleSetAdoption",
     "Document",
     "DocumentPurpose",
     "LoginFailure",

@@ -120,6 +120,18 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    # The rule set in force, fixed when the procedure's notice is issued.
+    rule_set = models.ForeignKey("trading.RuleSet", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="transactions")
+    # A procedure that ended without a result may restart as a new round of the same code.
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    # Sandbox acceleration (docs/clock.md): procedure time runs `time_factor` times faster
+    # than real time from `time_origin`; 1 everywhere outside a sandbox.
+    time_factor = models.PositiveIntegerField(_("time factor"), default=1, editable=False)
+    time_origin = models.DateTimeField(null=True, blank=True, editable=False)
+    # Real time at which the clock's tick must look at this transaction again (indexed:
+    # the tick only reads what is due).
+    next_check = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     # Procedure classes override these.
     STAGES: dict = {}

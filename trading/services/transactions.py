@@ -83,9 +83,11 @@ def transaction_create(*, user, unit, type: str, title: str, amount, description
     amount = parse_yuan(amount, field=_("budget or appraised value"))
     with db_transaction.atomic():
         year = timezone.localtime(clock.now()).year
+        factor = clock.sandbox_factor()
         obj = Transaction(
             code=_next_code(year), type=type, station=unit.station, unit=unit, title=title,
             description=description, amount=amount, created_by=user,
+            time_factor=factor, time_origin=clock.now() if factor > 1 else None,
         )
         obj._stage_change_ledgered = True
         obj.save()

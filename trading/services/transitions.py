@@ -33,11 +33,15 @@ def _fsm_transition(obj, action):
 
 
 def record_transition(obj, *, action, before, user, role, extra):
+    data = {"type": obj.type, "action": action, "from": before, "to": obj.stage, **extra}
+    if obj.time_factor > 1:
+        # A sandbox transaction: its procedure time runs faster (docs/clock.md).
+        data["time_factor"] = obj.time_factor
     ledger_record(
         kind="transition",
         subject=obj.code,
         actor=ledger_actor(role, user.ledger_name() if user else "scheduler"),
-        data={"type": obj.type, "action": action, "from": before, "to": obj.stage, **extra},
+        data=data,
     )
 
 

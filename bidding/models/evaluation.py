@@ -1,0 +1,70 @@
+"""Evaluation: the inquiry group (询价小组) or evaluation committee, each member's
+assessment of each opened quote, the signed report, and the award the rules compute."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PanelRole(models.TextChoices):
+    EXPERT = "expert", _("expert")
+    PURCHASER_REP = "purchaser_rep", _("purchaser's representative")
+
+
+class PanelMember(models.Model):
+    transaction = models.ForeignKey("trading.Transaction", on_delete=models.PROTECT, related_name="panel")
+    round = models.PositiveSmallIntegerField(default=1)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panel_seats")
+    role = models.CharField(max_length=16, choices=PanelRole.choices)
+    pool_entry = models.ForeignKey("bidding.ExpertPoolEntry", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    dissent = models.TextField(_("dissent"), blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "round", "user"], name="bidding_panel_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.role})"
+
+
+class Assessment(models.Model):
+    member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="assessments")
+    quote = models.ForeignKey("bidding.Quote", on_delete=models.PROTECT, related_name="assessments")
+    responsive = models.BooleanField(_("responsive"))
+    reason = models.TextField(_("reason"))
+    assessed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "quote"], name="bidding_assessment_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.quote} {'✓' if self.responsive else '✗'}"
+
+
+class Award(models.Model):
+    """What the rules computed from the signed report, and how it was confirmed."""
+
+    transaction = models.ForeignKey("trading.Transaction", on_delete=models.PROTECT, related_name="awards")
+    round = models.PositiveSmallIntegerField(default=1)
+    quote = models.ForeignKey("bidding.Quote", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    ranking = models.JSONField(default=list)  # [{"rank", "company", "uscc", "price", "commitment"}]
+    computed_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    confirmed_by_silence = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "round"], name="bidding_award_once"),
+        ]
+
+    def __str__(self):
+        return f"award {self.transaction_id} r{self.round}"
