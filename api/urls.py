@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import companies, inquiry, sealed, views
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("v1/transactions/<str:code>/documents/", views.DocumentListView.as_view(), name="api-documents"),
     path("v1/transactions/<str:code>/actions/<slug:action>/", views.TransitionView.as_view(),
          name="api-transition"),
+    *[path("v1/", include(urls)) for urls in (companies, sealed, inquiry)],
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("trading.urls")),
     path("ledger/", include("ledger.urls")),
+    path("bidding/", include("bidding.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,3 @@
+"""REST API v1: the inquiry procedure's steps."""
+
+urlpatterns = []

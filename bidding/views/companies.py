@@ -1,0 +1,3 @@
+"""Pages of the bidding domain: companies."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages of the bidding domain: sealed."""
+
+urlpatterns = []
