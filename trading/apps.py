@@ -1,7 +1,25 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _reference_data(sender, using="default", **kwargs):
+    """After migrate, and after a test's flush empties every table: the default rule sets
+    and the seeded holiday calendar exist (migration 0003 creates them the first time)."""
+    from django.db import connections
+
+    if "trading_ruleset" not in connections[using].introspection.table_names():
+        return
+    from .rulesets import default_rule_sets_create
+    from .workdays import calendar_years_seed
+
+    default_rule_sets_create()
+    calendar_years_seed()
 
 
 class TradingConfig(AppConfig):
     name = "trading"
     verbose_name = _("Trading")
+
+    def ready(self):
+        post_migrate.connect(_reference_data, sender=self)
