@@ -1,3 +1,78 @@
-"""Pages of the bidding domain: companies."""
+"""Pages of the bidding domain: a bidder registers its company and sees its companies.
 
-urlpatterns = []
+Forms POST to services (no JavaScript needed); a refused registration re-renders the
+form with the error on the field that caused it (a precise USCC error) and what was
+typed. Pools and conflicts are managed by station staff in the admin (bidding/admin.py).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from trading.errors import DomainError
+
+from .. import selectors
+from ..services.companies import company_register
+
+
+class CompanyForm(forms.Form):
+    """Fields only: the service checks and normalises them (bidding/services/companies.py)."""
+
+    uscc = forms.CharField(
+        label=gettext_lazy("unified social credit code"), strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy("18 characters, as on the business licence (营业执照), e.g. 91350100M000100Y43"),
+    )
+    name = forms.CharField(label=gettext_lazy("company name"), strip=False)
+    contact_name = forms.CharField(label=gettext_lazy("contact person"), strip=False)
+    contact_phone = forms.CharField(label=gettext_lazy("contact phone"), strip=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    contact_email = forms.CharField(label=gettext_lazy("contact e-mail"), required=False, strip=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "email"}))
+    address = forms.CharField(label=gettext_lazy("address"), required=False, strip=False)
+
+
+def _refuse_non_bidder(request):
+    messages.error(request, _("Only a user with the bidder role can register a company; "
+                              "ask the station to give you the role."))
+    return redirect("work")
+
+
+@login_required
+def company_register_view(request):
+    if not selectors.is_bidder(request.user):
+        return _refuse_non_bidder(request)
+    form = CompanyForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = company_register(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            field = exc.details.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+            status = 400
+        else:
+            messages.success(request, _("%(name)s is registered (%(uscc)s). The station puts it in its supplier "
+                                        "pool on request.") % {"name": company.name, "uscc": company.uscc})
+            return redirect("company-mine")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "bidder/company_form.html", {"form": form}, status=status)
+
+
+@login_required
+def company_mine_view(request):
+    return render(request, "bidder/company_list.html", {
+        "companies": selectors.companies_of(request.user),
+        "can_register": selectors.is_bidder(request.user),
+    })
+
+
+urlpatterns = [
+    path("companies/register/", company_register_view, name="company-register"),
+    path("companies/mine/", company_mine_view, name="company-mine"),
+]

@@ -1,0 +1,182 @@
+"""Django admin for station staff: suppliers, the supplier and expert pools, declared
+conflicts. New pool entries and conflicts go through the services (pool numbers S-0001,
+E-0001... are given there); a form shows a refused input as a form error, never a 500.
+Draws are not here: their inputs and results are secret until revealed, and they change
+only through bidding.services.draws."""
+
+from django import forms
+from django.contrib import admin
+
+from trading.errors import InvalidInput
+
+from .models import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
+from .services import companies as services
+
+
+def _as_form_errors(form, exc: InvalidInput):
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["uscc", "name", "contact_name", "contact_phone", "contact_email", "address", "representatives"]
+
+    def clean(self):
+        data = super().clean()
+        names = ["uscc", "name", "contact_name", "contact_phone", "contact_email", "address"]
+        if any(name in self.errors for name in names):
+            return data
+        try:
+            cleaned = services.company_fields_clean(**{name: data.get(name, "") for name in names})
+        except InvalidInput as exc:
+            _as_form_errors(self, exc)
+            return data
+        data.update(cleaned)
+        return data
+
+
+class SupplierPoolInline(admin.TabularInline):
+    model = SupplierPoolEntry
+    extra = 0
+    fields = ["station", "number", "categories", "active"]
+    readonly_fields = ["station", "number"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # through the supplier pool's own page, which numbers the entry
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    form = CompanyForm
+    list_display = ["name", "uscc", "contact_name", "contact_phone", "registered_at"]
+    search_fields = ["name", "uscc", "contact_name"]
+    filter_horizontal = ["representatives"]
+    inlines = [SupplierPoolInline]
+
+
+class SupplierPoolForm(forms.ModelForm):
+    class Meta:
+        model = SupplierPoolEntry
+        fields = ["station", "company", "categories", "active"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and data.get("station") and data.get("company"):
+            try:
+                services.supplier_pool_check(station=data["station"], company=data["company"])
+            except InvalidInput as exc:
+                _as_form_errors(self, exc)
+        return data
+
+
+@admin.register(SupplierPoolEntry)
+class SupplierPoolEntryAdmin(admin.ModelAdmin):
+    form = SupplierPoolForm
+    list_display = ["number", "company", "station", "categories", "active"]
+    list_filter = ["station", "active"]
+    search_fields = ["number", "company__name", "company__uscc"]
+    autocomplete_fields = ["company"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The number is given once; station and company name what the number means.
+        return ["number", "station", "company", "added_at"] if obj else ["number"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        entry = services.supplier_pool_add(station=obj.station, company=obj.company, categories=obj.categories)
+        if not obj.active:
+            SupplierPoolEntry.objects.filter(pk=entry.pk).update(active=False)
+        obj.pk, obj.number, obj.added_at = entry.pk, entry.number, entry.added_at
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a number stays with its holder (draws name it); switch it off instead
+
+
+class ConflictInline(admin.TabularInline):
+    model = Conflict
+    extra = 0
+    fields = ["unit", "company", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # declared on the conflicts page (through the service)
+
+
+class ExpertPoolForm(forms.ModelForm):
+    class Meta:
+        model = ExpertPoolEntry
+        fields = ["station", "user", "specialty", "employer", "active"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and data.get("station") and data.get("user"):
+            try:
+                services.expert_pool_check(station=data["station"], user=data["user"])
+            except InvalidInput as exc:
+                _as_form_errors(self, exc)
+        return data
+
+
+@admin.register(ExpertPoolEntry)
+class ExpertPoolEntryAdmin(admin.ModelAdmin):
+    form = ExpertPoolForm
+    list_display = ["number", "user", "station", "specialty", "employer", "active"]
+    list_filter = ["station", "active"]
+    search_fields = ["number", "user__full_name", "user__username", "employer"]
+    autocomplete_fields = ["user"]
+    inlines = [ConflictInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["number", "station", "user", "added_at"] if obj else ["number"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        entry = services.expert_pool_add(station=obj.station, user=obj.user, specialty=obj.specialty,
+                                         employer=obj.employer)
+        if not obj.active:
+            ExpertPoolEntry.objects.filter(pk=entry.pk).update(active=False)
+        obj.pk, obj.number, obj.added_at = entry.pk, entry.number, entry.added_at
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ConflictForm(forms.ModelForm):
+    class Meta:
+        model = Conflict
+        fields = ["expert", "unit", "company", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("expert"):
+            try:
+                services.conflict_check(expert_entry=data["expert"], unit=data.get("unit"),
+                                        company=data.get("company"))
+            except InvalidInput as exc:
+                _as_form_errors(self, exc)
+        return data
+
+
+@admin.register(Conflict)
+class ConflictAdmin(admin.ModelAdmin):
+    form = ConflictForm
+    list_display = ["expert", "unit", "company", "reason"]
+    list_filter = ["expert__station"]
+    search_fields = ["expert__number", "expert__user__full_name", "reason"]
+    autocomplete_fields = ["expert", "unit", "company"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["expert", "unit", "company", "reason"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        conflict = services.conflict_declare(expert_entry=obj.expert, unit=obj.unit, company=obj.company,
+                                             reason=obj.reason)
+        obj.pk = conflict.pk
+

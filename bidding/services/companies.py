@@ -1,0 +1,191 @@
+"""Suppliers and the station's pools: a bidder registers its company (统一社会信用代码
+checked by its GB 32100-2015 check character); station staff put companies in the
+supplier pool and experts in the expert pool, under public numbers S-0001 and E-0001 per
+station that draws use; experts declare conflicts of interest for recusal.
+
+Registration and pool membership are reference data, not steps of a procedure: nothing
+here is ledgered. What a draw makes of the pools is (bidding/services/draws.py).
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
+from django.utils.translation import gettext as _
+
+from trading.errors import InvalidInput, NotPermitted
+from trading.models import Role, Station
+from trading.text import clean_text
+
+from .. import selectors
+from ..models import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
+from ..uscc import UsccError, uscc_check
+
+SUPPLIER_PREFIX = "S"
+EXPERT_PREFIX = "E"
+_PHONE_CHARS = re.compile(r"\+?[0-9 \-]+")
+_NUMBER_ATTEMPTS = 5
+
+
+def _clean(value, *, key: str, label: str, max_length: int, required: bool = True) -> str:
+    """clean_text, with the error naming the input field by its key (forms and API)."""
+    try:
+        return clean_text(value, field=label, max_length=max_length, required=required)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field=key) from None
+
+
+def clean_uscc(value) -> str:
+    try:
+        return uscc_check(value)
+    except UsccError as exc:
+        raise InvalidInput(exc.message, field="uscc") from None
+
+
+def clean_phone(value) -> str:
+    phone = _clean(value, key="contact_phone", label=_("contact phone"), max_length=32)
+    phone = unicodedata.normalize("NFKC", phone)  # full-width digits from an input method
+    digits = sum(ch.isdigit() for ch in phone)
+    if not _PHONE_CHARS.fullmatch(phone) or not 7 <= digits <= 20:
+        raise InvalidInput(
+            _("contact phone: 7 to 20 digits, with spaces or hyphens if you like and “+” only in front "
+              "(e.g. 0591-87654321 or 13800000000); given “%(phone)s”") % {"phone": phone},
+            field="contact_phone")
+    return phone
+
+
+def clean_email(value) -> str:
+    email = _clean(value, key="contact_email", label=_("contact e-mail"), max_length=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(_("contact e-mail: “%(email)s” is not an e-mail address (name@example.cn)")
+                               % {"email": email}, field="contact_email") from None
+    return email
+
+
+def company_fields_clean(*, uscc, name, contact_name, contact_phone, contact_email="", address="") -> dict:
+    """The registration fields, checked and normalised (NFC, trimmed); InvalidInput names the field."""
+    return {
+        "uscc": clean_uscc(uscc),
+        "name": _clean(name, key="name", label=_("company name"), max_length=200),
+        "contact_name": _clean(contact_name, key="contact_name", label=_("contact person"), max_length=64),
+        "contact_phone": clean_phone(contact_phone),
+        "contact_email": clean_email(contact_email),
+        "address": _clean(address, key="address", label=_("address"), max_length=200, required=False),
+    }
+
+
+def _already_registered(uscc: str) -> InvalidInput:
+    existing = selectors.company_by_uscc(uscc)
+    return InvalidInput(
+        _("the unified social credit code %(uscc)s is already registered (%(name)s): a company registers "
+          "once; ask its representative to add you") % {"uscc": uscc, "name": existing.name if existing else ""},
+        field="uscc")
+
+
+def company_register(*, user, uscc, name, contact_name, contact_phone, contact_email="", address="") -> Company:
+    """A bidder registers its company and becomes its representative."""
+    if not selectors.is_bidder(user):
+        raise NotPermitted(_("a company is registered by a user who holds the bidder role at a station"))
+    fields = company_fields_clean(uscc=uscc, name=name, contact_name=contact_name, contact_phone=contact_phone,
+                                  contact_email=contact_email, address=address)
+    if selectors.company_by_uscc(fields["uscc"]) is not None:
+        raise _already_registered(fields["uscc"])
+    try:
+        with db_transaction.atomic():
+            company = Company.objects.create(**fields)
+            company.representatives.add(user)
+    except IntegrityError:  # registered at the same moment by someone else
+        raise _already_registered(fields["uscc"]) from None
+    return company
+
+
+# --- pools ----------------------------------------------------------------------------------
+
+def _next_number(model, station: Station, prefix: str) -> str:
+    numbers = model.objects.filter(station=station, number__startswith=f"{prefix}-").values_list("number", flat=True)
+    last = max((int(n[len(prefix) + 1:]) for n in numbers if n[len(prefix) + 1:].isdigit()), default=0)
+    return f"{prefix}-{last + 1:04d}"
+
+
+def _add_numbered(model, *, station: Station, prefix: str, **fields):
+    """Create a pool entry with the station's next number. The station row is locked
+    (PostgreSQL), and a number taken concurrently (SQLite, or a lock-free writer) is
+    retried with the next one."""
+    for _attempt in range(_NUMBER_ATTEMPTS):
+        try:
+            with db_transaction.atomic():
+                Station.objects.select_for_update().filter(pk=station.pk).first()
+                return model.objects.create(station=station, number=_next_number(model, station, prefix), **fields)
+        except IntegrityError:
+            if not model.objects.filter(station=station, **_identity(model, fields)).exists():
+                continue  # the number was taken meanwhile: take the next one
+            raise
+    raise IntegrityError(f"no free {prefix} number after {_NUMBER_ATTEMPTS} attempts")
+
+
+def _identity(model, fields: dict) -> dict:
+    key = "company" if model is SupplierPoolEntry else "user"
+    return {key: fields[key]}
+
+
+def supplier_pool_check(*, station: Station, company: Company) -> None:
+    if SupplierPoolEntry.objects.filter(station=station, company=company).exists():
+        raise InvalidInput(_("%(company)s is already in the supplier pool of %(station)s")
+                           % {"company": company, "station": station}, field="company")
+
+
+def supplier_pool_add(*, station: Station, company: Company, categories: str = "") -> SupplierPoolEntry:
+    """Put a company in the station's supplier pool (供应商库) under the next S- number."""
+    categories = _clean(categories, key="categories", label=_("categories"), max_length=200, required=False)
+    supplier_pool_check(station=station, company=company)
+    try:
+        return _add_numbered(SupplierPoolEntry, station=station, prefix=SUPPLIER_PREFIX, company=company,
+                             categories=categories)
+    except IntegrityError:
+        supplier_pool_check(station=station, company=company)
+        raise
+
+
+def expert_pool_check(*, station: Station, user) -> None:
+    if not user.memberships.filter(role=Role.EXPERT, station=station).exists():
+        raise InvalidInput(
+            _("%(user)s does not hold the expert role at %(station)s: give the role first, then add to the pool")
+            % {"user": user.ledger_name(), "station": station}, field="user")
+    if ExpertPoolEntry.objects.filter(station=station, user=user).exists():
+        raise InvalidInput(_("%(user)s is already in the expert pool of %(station)s")
+                           % {"user": user.ledger_name(), "station": station}, field="user")
+
+
+def expert_pool_add(*, station: Station, user, specialty: str = "", employer: str = "") -> ExpertPoolEntry:
+    """Put an expert in the station's expert pool (评审专家库) under the next E- number."""
+    specialty = _clean(specialty, key="specialty", label=_("specialty"), max_length=100, required=False)
+    employer = _clean(employer, key="employer", label=_("employer"), max_length=200, required=False)
+    expert_pool_check(station=station, user=user)
+    try:
+        return _add_numbered(ExpertPoolEntry, station=station, prefix=EXPERT_PREFIX, user=user,
+                             specialty=specialty, employer=employer)
+    except IntegrityError:
+        expert_pool_check(station=station, user=user)
+        raise
+
+
+def conflict_check(*, expert_entry: ExpertPoolEntry, unit=None, company=None) -> None:
+    if unit is None and company is None:
+        raise InvalidInput(_("a declared conflict names an owning unit or a supplier"), field="unit")
+    if unit is not None and unit.station_id != expert_entry.station_id:
+        raise InvalidInput(_("%(unit)s files its transactions at another station than this expert pool's")
+                           % {"unit": unit}, field="unit")
+
+
+def conflict_declare(*, expert_entry: ExpertPoolEntry, unit=None, company=None, reason) -> Conflict:
+    """Record an expert's conflict of interest: recused from draws for that unit's transactions."""
+    conflict_check(expert_entry=expert_entry, unit=unit, company=company)
+    reason = _clean(reason, key="reason", label=_("reason"), max_length=200)
+    with db_transaction.atomic():
+        return Conflict.objects.create(expert=expert_entry, unit=unit, company=company, reason=reason)
