@@ -1,0 +1,286 @@
+"""The cryptography of sealed bids: quote envelopes, opening keys split among custodians,
+custodian keys protected by a secret only the custodian holds. Pure (no Django), so the
+bidder's `python -m bidding.seal` uses exactly this code.
+
+* A quote is an HPKE envelope (RFC 9180, base mode, DHKEM(X25519, HKDF-SHA256),
+  HKDF-SHA256, AES-128-GCM; `cryptography`'s hpke) to the procedure's opening public key.
+  The HPKE `info` binds it to the log's origin and the transaction code, so an envelope
+  cannot be replayed into another procedure; the plaintext names the supplier, and the
+  opening checks it is the supplier that submitted the envelope. The plaintext is
+  canonical JSON padded to a fixed size, so the envelope's length says nothing about the
+  price.
+* The opening private key exists whole only in memory: when it is made (then split
+  k-of-n with Shamir, each share sealed to one custodian's key) and at the opening (from
+  k shares). It is never stored.
+* A custodian key is an X25519 key pair; its private half is stored only encrypted with
+  AES-256-GCM under a key derived by scrypt from the custodian's own passphrase. The
+  scrypt parameters are stored with it (a header in front of the ciphertext), so that
+  they can be raised later without losing the keys already set.
+"""
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from . import shamir
+
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_128_GCM)
+SUITE_NAME = "HPKE base: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM"
+QUOTE_PLAINTEXT_SIZE = 512  # every sealed quote has the same length
+ENVELOPE_SIZE = 32 + QUOTE_PLAINTEXT_SIZE + 16  # enc || ciphertext || tag
+# The largest price a quote may hold: what the opening record stores (14 digits, 2 places).
+MAX_PRICE = Decimal("999999999999.99")
+# scrypt cost for new custodian keys: 2**15 x 8 x 128 bytes = 32 MiB, about 0.1 s.
+SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
+MIN_PASSPHRASE = 10
+
+_PRICE_RE = re.compile(r"(0|[1-9][0-9]{0,11})\.[0-9]{2}")
+_PRINTABLE_ASCII_RE = re.compile(r"[\x21-\x7e]{1,64}")
+_KEY_HEADER = b"CK1"  # custodian key blob, version 1: "CK1" || log2 N || r || p || AES-GCM
+
+
+class EnvelopeError(ValueError):
+    """An envelope that cannot be opened or does not hold a valid quote (the reason is
+    recorded in the opening record)."""
+
+
+class CustodianSecretError(ValueError):
+    """A custodian's secret that does not unlock its key, or shares that do not give the
+    opening key."""
+
+
+def commitment(envelope: bytes) -> str:
+    """LEDGER.md section 6: the lowercase hex SHA-256 of the envelope bytes."""
+    return hashlib.sha256(envelope).hexdigest()
+
+
+def public_key_bytes(private_key: X25519PrivateKey) -> bytes:
+    return private_key.public_key().public_bytes_raw()
+
+
+def parse_public_key(value: str | bytes) -> bytes:
+    """An opening public key given as 64 hex digits (or 32 raw bytes); ValueError if not."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+    else:
+        text = str(value).strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", text):
+            raise ValueError("an opening public key is 64 hexadecimal digits")
+        raw = bytes.fromhex(text)
+    if len(raw) != 32:
+        raise ValueError("an opening public key is 32 bytes")
+    X25519PublicKey.from_public_bytes(raw)
+    return raw
+
+
+def quote_info(origin: str, code: str) -> bytes:
+    return b"station-quote/v1\x00" + origin.encode() + b"\x00" + code.encode()
+
+
+@dataclass(frozen=True)
+class QuoteContent:
+    transaction: str
+    supplier: str  # unified social credit code
+    price: Decimal
+
+
+def canonical_quote(*, code: str, supplier: str, price: Decimal) -> bytes:
+    """The quote's plaintext before padding: canonical JSON (sorted keys, no spaces)."""
+    return json.dumps(
+        {"v": 1, "transaction": code, "supplier": supplier, "price": f"{price:.2f}", "currency": "CNY"},
+        ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+    ).encode()
+
+
+def quote_price(value) -> Decimal:
+    """A price in yuan as a Decimal with two places; ValueError unless it is a positive
+    amount with at most two decimals, at most MAX_PRICE. Floats are refused (money is
+    never binary floating point)."""
+    if isinstance(value, float | bool):
+        raise ValueError("give the price as a decimal string, e.g. 12345.00")
+    try:
+        amount = Decimal(value) if isinstance(value, Decimal | int) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValueError("the price is an amount in yuan, e.g. 12345.00") from None
+    if not amount.is_finite() or amount <= 0 or amount > MAX_PRICE:
+        raise ValueError(f"the price is a positive amount in yuan, at most {MAX_PRICE}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("the price has at most two decimals (fen)")
+    return amount.quantize(Decimal("0.01"))
+
+
+def seal_quote(public_key: bytes, *, origin: str, code: str, supplier: str, price) -> bytes:
+    """The envelope for `price` (yuan, at most two decimals) by `supplier` (its unified
+    social credit code) in the transaction `code` of the log `origin`."""
+    for name, value in (("origin", origin), ("transaction code", code), ("supplier", supplier)):
+        if not isinstance(value, str) or not _PRINTABLE_ASCII_RE.fullmatch(value):
+            raise ValueError(f"the {name} is 1 to 64 printable ASCII characters")
+    body = canonical_quote(code=code, supplier=supplier, price=quote_price(price))
+    padded = body + b"\n" + b" " * (QUOTE_PLAINTEXT_SIZE - 1 - len(body))
+    return SUITE.encrypt(padded, X25519PublicKey.from_public_bytes(parse_public_key(public_key)),
+                         quote_info(origin, code))
+
+
+def _no_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key appears twice")
+    return dict(pairs)
+
+
+def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, code: str,
+               supplier: str | None = None) -> QuoteContent:
+    """The quote inside `envelope`; EnvelopeError (its message is the recorded reason)
+    unless it decrypts with this procedure's key and holds a valid quote for `code` and,
+    when given, for `supplier`."""
+    if len(envelope) != ENVELOPE_SIZE:
+        raise EnvelopeError(f"the envelope is {len(envelope)} bytes, not {ENVELOPE_SIZE}")
+    try:
+        padded = SUITE.decrypt(bytes(envelope), private_key, quote_info(origin, code))
+    except (InvalidTag, ValueError) as exc:
+        raise EnvelopeError("the envelope does not decrypt with this procedure's opening key") from exc
+    try:
+        body = json.loads(padded.split(b"\n", 1)[0], object_pairs_hook=_no_duplicate_keys)
+        if not isinstance(body, dict) or body.get("v") != 1 or body.get("currency") != "CNY":
+            raise ValueError("not a version 1 quote in CNY")
+        inside_code, inside_supplier, price_text = body["transaction"], body["supplier"], body["price"]
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise EnvelopeError("the envelope decrypts but does not hold a quote") from exc
+    if inside_code != code:
+        raise EnvelopeError("the quote inside names another transaction")
+    if supplier is not None and inside_supplier != supplier:
+        raise EnvelopeError("the quote inside names another supplier")
+    if not isinstance(inside_supplier, str):
+        raise EnvelopeError("the envelope decrypts but does not hold a quote")
+    if not isinstance(price_text, str) or not _PRICE_RE.fullmatch(price_text):
+        raise EnvelopeError("the price inside is not an amount in yuan with two decimals")
+    price = Decimal(price_text)
+    if price <= 0:
+        raise EnvelopeError("the price inside is not a positive amount in yuan")
+    return QuoteContent(transaction=inside_code, supplier=inside_supplier, price=price)
+
+
+# --- opening keys, split among custodians ------------------------------------------------
+
+def share_info(code: str, index: int) -> bytes:
+    return b"station-share/v1\x00" + code.encode() + b"\x00" + str(index).encode()
+
+
+def share_digest(share: bytes) -> str:
+    return hashlib.sha256(share).hexdigest()
+
+
+def make_opening_key(code: str, custodian_public_keys: list[bytes], k: int):
+    """A fresh opening key for `code`: its public half and, for each custodian in order,
+    (index, share sealed to that custodian's key, SHA-256 of the share). The private half
+    is dropped when this returns."""
+    keys = [X25519PublicKey.from_public_bytes(bytes(key)) for key in custodian_public_keys]
+    private_key = X25519PrivateKey.generate()
+    shares = shamir.split(private_key.private_bytes_raw(), k, len(keys))
+    sealed = []
+    for (index, share), custodian_key in zip(shares, keys, strict=True):
+        envelope = SUITE.encrypt(share, custodian_key, share_info(code, index))
+        sealed.append((index, envelope, share_digest(share)))
+    return public_key_bytes(private_key), sealed
+
+
+def open_share(sealed_share: bytes, custodian_private_key: X25519PrivateKey, code: str, index: int) -> bytes:
+    try:
+        return SUITE.decrypt(bytes(sealed_share), custodian_private_key, share_info(code, index))
+    except (InvalidTag, ValueError) as exc:
+        raise CustodianSecretError("this share does not open with the custodian's key") from exc
+
+
+def rebuild_opening_key(shares: list[tuple[int, bytes]], expected_public_key: bytes) -> X25519PrivateKey:
+    """The opening key from k shares, checked against its published public half."""
+    try:
+        private_key = X25519PrivateKey.from_private_bytes(shamir.combine(shares))
+    except ValueError as exc:  # ShareError is a ValueError, as is a secret of the wrong length
+        raise CustodianSecretError(f"the shares do not give an opening key: {exc}") from None
+    if public_key_bytes(private_key) != bytes(expected_public_key):
+        raise CustodianSecretError("the shares do not give the opening key (not enough, or not of this key)")
+    return private_key
+
+
+# --- custodian keys, protected by a passphrase ---------------------------------------------
+
+@dataclass(frozen=True)
+class ProtectedKey:
+    """A custodian key as stored: the public half, and the private half under the
+    passphrase. `ciphertext` is the blob "CK1" || log2 N || r || p || AES-256-GCM of the
+    32-byte private key (with its tag), the header being authenticated data too."""
+
+    public_key: bytes
+    salt: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+def normalise_passphrase(passphrase: str) -> str:
+    """NFC and without surrounding white space, so that the same passphrase typed on
+    another keyboard or system, or with a stray space, still unlocks."""
+    return unicodedata.normalize("NFC", passphrase).strip()
+
+
+def _passphrase_key(passphrase: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=2**log2_n, r=r, p=p).derive(
+        normalise_passphrase(passphrase).encode("utf-8"))
+
+
+def _aad(header: bytes, label: str) -> bytes:
+    return b"custodian-key/v1\x00" + label.encode() + b"\x00" + header
+
+
+def make_custodian_key(passphrase: str, *, label: str) -> ProtectedKey:
+    """A new custodian key whose private half only `passphrase` unlocks. `label` binds the
+    stored blob to its owner (a blob copied to another owner does not unlock)."""
+    if len(normalise_passphrase(passphrase)) < MIN_PASSPHRASE:
+        raise CustodianSecretError(f"a custodian passphrase has at least {MIN_PASSPHRASE} characters")
+    private_key = X25519PrivateKey.generate()
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header = _KEY_HEADER + bytes([SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P])
+    key = _passphrase_key(passphrase, salt, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P)
+    ciphertext = AESGCM(key).encrypt(nonce, private_key.private_bytes_raw(), _aad(header, label))
+    return ProtectedKey(public_key_bytes(private_key), salt, nonce, header + ciphertext)
+
+
+def scrypt_parameters(protected: ProtectedKey) -> tuple[int, int, int]:
+    """(log2 N, r, p) of a stored custodian key; CustodianSecretError if the blob is not one."""
+    blob = bytes(protected.ciphertext)
+    if len(blob) != 6 + 32 + 16 or blob[:3] != _KEY_HEADER:
+        raise CustodianSecretError("not a stored custodian key")
+    log2_n, r, p = blob[3], blob[4], blob[5]
+    # Bounds: a tampered header must not make the server derive with gigabytes of memory.
+    if not (10 <= log2_n <= 20 and 1 <= r <= 16 and 1 <= p <= 4):
+        raise CustodianSecretError("the stored custodian key has out-of-range scrypt parameters")
+    return log2_n, r, p
+
+
+def unlock_custodian_key(protected: ProtectedKey, passphrase: str, *, label: str) -> X25519PrivateKey:
+    log2_n, r, p = scrypt_parameters(protected)
+    blob = bytes(protected.ciphertext)
+    header, ciphertext = blob[:6], blob[6:]
+    try:
+        raw = AESGCM(_passphrase_key(passphrase, bytes(protected.salt), log2_n, r, p)).decrypt(
+            bytes(protected.nonce), ciphertext, _aad(header, label))
+    except InvalidTag:
+        raise CustodianSecretError("wrong custodian passphrase") from None
+    private_key = X25519PrivateKey.from_private_bytes(raw)
+    if public_key_bytes(private_key) != bytes(protected.public_key):
+        raise CustodianSecretError("the custodian key does not match its public half")
+    return private_key
+
+
+def random_token(nbytes: int = 16) -> str:
+    return secrets.token_hex(nbytes)

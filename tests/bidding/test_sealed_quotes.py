@@ -1,0 +1,216 @@
+"""Submitting sealed quotes (bidding/services/sealed.py): the server clock decides the
+deadline to the microsecond, one quote per supplier which it cannot change, idempotent
+resubmission, a signed receipt at once, and nothing recorded in the ledger."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from bidding import crypto
+from bidding.models import Quote
+from ledger.core.checkpoint import parse_receipt
+from ledger.core.entry import format_ts
+from ledger.core.note import Verifier, open_note
+from ledger.signing import verifier_key
+from tests.factories import force_stage
+from trading import clock
+from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
+
+from .test_sealed_support import (  # noqa: F401  (fast_scrypt: autouse fixture)
+    BEFORE,
+    DEADLINE,
+    fast_scrypt,
+    make_company,
+    quoting_round,
+    recorded,
+)
+
+pytestmark = pytest.mark.django_db
+MICROSECOND = timedelta(microseconds=1)
+
+
+def test_a_quote_one_microsecond_before_the_deadline_is_accepted():
+    r = quoting_round()
+    quote = r.submit(0, envelope=r.seal(0, "76500.00"), at=DEADLINE - MICROSECOND)
+    assert quote.received_at == DEADLINE - MICROSECOND
+
+
+@pytest.mark.parametrize("late", [timedelta(0), MICROSECOND, timedelta(days=1)])
+def test_a_quote_at_or_after_the_deadline_is_refused_by_the_server_clock(late):
+    r = quoting_round()
+    with translation.override("en"), pytest.raises(RuleViolation) as refused:
+        r.submit(0, envelope=r.seal(0, "76500.00"), at=DEADLINE + late)
+    assert refused.value.rule == "sealed.deadline"
+    assert "has passed; received at" in refused.value.message
+    assert (DEADLINE + late).astimezone(DEADLINE.tzinfo).strftime("%H:%M:%S.%f") in refused.value.message
+    assert not Quote.objects.exists()
+
+
+def test_the_web_path_is_refused_a_microsecond_late_too():
+    r = quoting_round()
+    with pytest.raises(RuleViolation):
+        r.submit(0, "76500.00", at=DEADLINE + MICROSECOND)
+
+
+def test_a_sandbox_transaction_is_judged_on_its_procedure_time():
+    r = quoting_round()
+    from trading.models import Transaction
+
+    # Procedure time runs 60x faster from BEFORE: one real minute later it is an hour later.
+    Transaction.objects.filter(pk=r.tx.pk).update(time_factor=60, time_origin=BEFORE)
+    r.refresh()
+    r.submit(0, envelope=r.seal(0, "1.00"), at=BEFORE + timedelta(seconds=119))
+    with pytest.raises(RuleViolation):
+        r.submit(1, envelope=r.seal(1, "1.00"), at=BEFORE + timedelta(seconds=121))
+
+
+def test_one_quote_per_supplier_which_it_cannot_change():
+    r = quoting_round()
+    first = r.submit(0, "76500.00")
+    for attempt in (lambda: r.submit(0, "70000.00"), lambda: r.submit(0, envelope=r.seal(0, "70000.00"))):
+        with translation.override("en"), pytest.raises(RuleViolation) as refused:
+            attempt()
+        assert refused.value.rule == "sealed.one_quote"
+        assert "政府采购法第四十条" in refused.value.message
+    assert list(Quote.objects.values_list("pk", flat=True)) == [first.pk]
+    assert bytes(Quote.objects.get().envelope) == bytes(first.envelope)
+
+
+def test_the_same_idempotency_key_and_envelope_return_the_same_quote():
+    r = quoting_round()
+    envelope = r.seal(0, "76500.00")
+    first = r.submit(0, envelope=envelope, idempotency_key="order-7f3a")
+    again = r.submit(0, envelope=envelope, idempotency_key="order-7f3a")
+    assert (again.pk, again.receipt, again.replayed, first.replayed) == (first.pk, first.receipt, True, False)
+    assert Quote.objects.count() == 1
+
+
+def test_a_replay_after_the_deadline_still_returns_the_accepted_quote():
+    r = quoting_round()
+    envelope = r.seal(0, "76500.00")
+    first = r.submit(0, envelope=envelope, idempotency_key="k1")
+    assert r.submit(0, envelope=envelope, idempotency_key="k1", at=DEADLINE + timedelta(hours=1)).pk == first.pk
+
+
+def test_the_same_idempotency_key_with_another_envelope_is_invalid_input():
+    r = quoting_round()
+    r.submit(0, envelope=r.seal(0, "76500.00"), idempotency_key="k1")
+    with pytest.raises(InvalidInput) as refused:
+        r.submit(0, envelope=r.seal(0, "76500.00"), idempotency_key="k1")
+    assert refused.value.details["field"] == "idempotency_key"
+    assert Quote.objects.count() == 1
+
+
+def test_the_web_form_resubmitted_with_its_key_is_not_a_second_quote():
+    r = quoting_round()
+    first = r.submit(0, "76500.00", idempotency_key="form-1")
+    assert r.submit(0, "76500.00", idempotency_key="form-1").pk == first.pk
+    with pytest.raises(RuleViolation):
+        r.submit(0, "76500.00", idempotency_key="form-2")
+
+
+@pytest.mark.parametrize("key", ["has space", "x" * 101, "控制"])
+def test_a_malformed_idempotency_key_is_refused(key):
+    r = quoting_round()
+    with pytest.raises(InvalidInput):
+        r.submit(0, envelope=r.seal(0, "1.00"), idempotency_key=key)
+
+
+@pytest.mark.parametrize("size", [0, 100, crypto.ENVELOPE_SIZE - 1, crypto.ENVELOPE_SIZE + 1, 10_000])
+def test_an_envelope_of_another_size_is_refused(size):
+    r = quoting_round()
+    with translation.override("en"), pytest.raises(InvalidInput, match=f"exactly {crypto.ENVELOPE_SIZE} bytes"):
+        r.submit(0, envelope=b"\x00" * size)
+
+
+def test_a_plaintext_quote_is_refused():
+    r = quoting_round()
+    plain = b'{"price":"76500.00"}'.ljust(crypto.ENVELOPE_SIZE - 1, b" ") + b"\n"
+    quote = r.submit(0, envelope=plain)  # it has the size, so it is accepted as an envelope...
+    r.close()
+    record = r.open().records.get(quote=quote)  # ...and recorded as failed at the opening
+    assert (record.outcome, record.price) == ("failed", None)
+
+
+def test_the_same_envelope_cannot_be_submitted_for_two_suppliers():
+    r = quoting_round()
+    envelope = r.seal(0, "1.00")
+    r.submit(0, envelope=envelope)
+    with pytest.raises(InvalidInput):
+        r.submit(1, envelope=envelope)
+
+
+def test_a_supplier_not_invited_cannot_quote():
+    r = quoting_round()
+    outsider, user = make_company(r.world)
+    with pytest.raises(NotPermitted):
+        from bidding.services.sealed import quote_submit
+
+        with clock.frozen_at(BEFORE):
+            quote_submit(transaction=r.tx, company=outsider, envelope=r.seal(0, "1.00"), user=user)
+
+
+def test_a_user_quotes_only_for_a_company_it_represents():
+    r = quoting_round()
+    company, _rep = r.suppliers[0]
+    _other_company, other_user = r.suppliers[1]
+    from bidding.services.sealed import quote_submit
+
+    with clock.frozen_at(BEFORE), pytest.raises(NotPermitted):
+        quote_submit(transaction=r.tx, company=company, envelope=r.seal(0, "1.00"), user=other_user)
+
+
+@pytest.mark.parametrize("stage", ["notice_issued", "quotes_closed", "suspended", "terminated"])
+def test_quotes_are_received_only_while_quoting(stage):
+    r = quoting_round()
+    if stage == "suspended":
+        from trading.services.transitions import transaction_transition
+
+        r.tx = transaction_transition(code=r.tx.code, action="suspend", user=r.world.supervisor, reason="接到举报")
+    else:
+        r.tx = force_stage(r.tx, stage)
+    with pytest.raises(StageConflict):
+        r.submit(0, envelope=r.seal(0, "1.00"))
+
+
+def test_the_receipt_is_signed_at_once_and_names_transaction_commitment_and_arrival():
+    r = quoting_round()
+    at = BEFORE + timedelta(microseconds=123456)
+    quote = r.submit(0, envelope=r.seal(0, "76500.00"), at=at)
+    receipt = parse_receipt(open_note(quote.receipt, Verifier.from_string(verifier_key())))
+    assert receipt == (settings.LEDGER_ORIGIN, r.tx.code, crypto.commitment(bytes(quote.envelope)), format_ts(at))
+    assert quote.commitment == crypto.commitment(bytes(quote.envelope))
+
+
+def test_quoting_records_nothing_in_the_ledger():
+    r = quoting_round()
+    before = recorded()
+    r.submit(0, "76500.00")
+    r.submit(1, envelope=r.seal(1, "71000.00"))
+    assert recorded() == before
+
+
+def test_a_quote_sealed_by_the_web_page_opens_to_the_typed_price():
+    r = quoting_round()
+    quote = r.submit(0, "76,500.5")  # the page accepts what parse_yuan accepts
+    r.close()
+    record = r.open().records.get(quote=quote)
+    assert (record.outcome, str(record.price)) == ("opened", "76500.50")
+
+
+@pytest.mark.parametrize("price", ["", "abc", "0", "-1", "1.234", "1e999", "1000000000000"])
+def test_the_web_page_refuses_what_is_not_a_price(price):
+    r = quoting_round()
+    with pytest.raises(InvalidInput):
+        r.submit(0, price)
+    assert not Quote.objects.exists()
+
+
+def test_a_quote_needs_the_rounds_opening_key():
+    r = quoting_round()
+    r.key.shares.all().delete()
+    r.key.delete()
+    with pytest.raises(StageConflict):
+        r.submit(0, "1.00")

@@ -1,0 +1,156 @@
+"""Builders shared by the sealed-quote tests (test_sealed_*.py import them): a round at
+the quoting stage with its custodians, invited suppliers and opening key; quoting,
+closing and opening it. The checks at the end of this file hold the builders to what the
+other tests assume of them."""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime as dt
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+
+from bidding import crypto
+from bidding.models import Company, Quote
+from bidding.services import sealed
+from bidding.uscc import check_character
+from tests.factories import force_stage, make_transaction, make_user, make_world
+from trading import clock
+from trading.models import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEADLINE = dt(2026, 12, 3, 9, 0, tzinfo=SHANGHAI)
+BEFORE = DEADLINE - timedelta(hours=2)
+AFTER = DEADLINE + timedelta(minutes=1)
+PASSPHRASES = {
+    Role.CLERK: "松涛-lantern-orchard-7391",
+    Role.SUPERVISOR: "river stone quietly 58 hums",
+    Role.PURCHASER: "晨雾中的七棵银杏 / ginkgo 2046",
+}
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def fast_scrypt(monkeypatch):
+    """New custodian keys with scrypt N = 2**10 instead of 2**15: the same code, fast tests.
+    The parameters are stored with each key, so unlocking uses what the key was made with
+    (test_crypto_custodian checks the production default)."""
+    monkeypatch.setattr(crypto, "SCRYPT_LOG2_N", 10)
+
+
+def valid_uscc(n: int) -> str:
+    first17 = f"913201{n:011d}"
+    return first17 + check_character(first17)
+
+
+def make_company(world, name=None) -> tuple[Company, object]:
+    """A supplier with one representative holding the bidder role at world's station."""
+    n = next(_numbers)
+    user = make_user(f"supplier{n}-{world.station.code}", full_name=f"供应商代表{n}",
+                     roles=[(Role.BIDDER, world.station, None)])
+    company = Company.objects.create(uscc=valid_uscc(n * 7919 + 13), name=name or f"江苏示范科技有限公司{n}号",
+                                     contact_name=f"联系人{n}", contact_phone="025-8888 0000")
+    company.representatives.add(user)
+    return company, user
+
+
+def set_custodian_keys(world, roles=(Role.CLERK, Role.SUPERVISOR, Role.PURCHASER)):
+    for role in roles:
+        sealed.custodian_key_set(user=custodian(world, role), passphrase=PASSPHRASES[role])
+
+
+def custodian(world, role):
+    return {Role.CLERK: world.clerk, Role.SUPERVISOR: world.supervisor, Role.PURCHASER: world.purchaser}[role]
+
+
+@dataclass
+class Round:
+    world: object
+    tx: object
+    suppliers: list = field(default_factory=list)  # [(company, representative)]
+    key: object = None
+
+    def refresh(self):
+        from trading.models import Transaction
+
+        self.tx = Transaction.objects.get(pk=self.tx.pk).as_procedure()
+        return self.tx
+
+    def public_key(self) -> bytes:
+        return bytes(self.key.public_key)
+
+    def seal(self, i, price, *, code=None, supplier=None) -> bytes:
+        company, _user = self.suppliers[i]
+        return crypto.seal_quote(self.public_key(), origin=settings.LEDGER_ORIGIN, code=code or self.tx.code,
+                                 supplier=supplier or company.uscc, price=price)
+
+    def submit(self, i, price=None, *, envelope=None, at=BEFORE, idempotency_key="") -> Quote:
+        company, user = self.suppliers[i]
+        with clock.frozen_at(at):
+            if envelope is None:
+                return sealed.quote_seal_for_web(transaction=self.tx, company=company, price=price, user=user,
+                                                 idempotency_key=idempotency_key)
+            return sealed.quote_submit(transaction=self.tx, company=company, envelope=envelope, user=user,
+                                       idempotency_key=idempotency_key)
+
+    def close(self, at=AFTER) -> list[str]:
+        with clock.frozen_at(at):
+            commitments = sealed.bids_close(transaction=self.tx)
+        self.tx = force_stage(self.tx, "quotes_closed")
+        return commitments
+
+    def secrets(self, *roles):
+        return [(custodian(self.world, role), PASSPHRASES[role]) for role in roles]
+
+    def open(self, *roles, at=AFTER, secrets=None):
+        with clock.frozen_at(at):
+            return sealed.quotes_open(transaction=self.tx, secrets=secrets if secrets is not None
+                                      else self.secrets(*(roles or (Role.CLERK, Role.SUPERVISOR))),
+                                      opened_by=self.world.clerk)
+
+
+def recorded(kind=None, subject=None) -> list[dict]:
+    """Every ledger entry recorded so far (sequenced or still pending), as dicts with at
+    least kind, subject, actor and data; filtered by kind and subject."""
+    import json
+
+    from ledger.models import Entry, PendingEntry
+
+    entries = [json.loads(bytes(body)) for body in Entry.objects.order_by("seq").values_list("body", flat=True)]
+    entries += [json.loads(p) for p in PendingEntry.objects.order_by("id").values_list("payload", flat=True)]
+    return [e for e in entries if (kind is None or e["kind"] == kind) and (subject is None or e["subject"] == subject)]
+
+
+def quoting_round(*, suppliers=3, deadline=DEADLINE, k=2, world=None) -> Round:
+    """A registered inquiry put at `quoting` (force_stage), every custodian's key set,
+    `suppliers` companies invited and the opening key made, 2 of 3 by default."""
+    world = world or make_world()
+    set_custodian_keys(world)
+    tx = make_transaction(world, stage="registered")
+    tx = force_stage(tx, "quoting", quote_deadline=deadline)
+    r = Round(world=world, tx=tx, suppliers=[make_company(world) for _ in range(suppliers)])
+    sealed.invitations_create(transaction=tx, companies=[c for c, _u in r.suppliers], method="recommendation")
+    r.key = sealed.opening_key_create(
+        transaction=tx, k=k, user=world.clerk,
+        custodians=[(world.clerk, Role.CLERK), (world.supervisor, Role.SUPERVISOR),
+                    (world.purchaser, Role.PURCHASER)])
+    return r
+
+
+# --- the builders do what the other tests assume ---------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_quoting_round_has_three_invited_suppliers_and_a_two_of_three_key():
+    r = quoting_round()
+    assert r.tx.stage == "quoting"
+    assert (r.key.k, r.key.n) == (2, 3)
+    assert [s.role for s in r.key.shares.order_by("index")] == ["clerk", "supervisor", "purchaser"]
+    assert all(c.invitations.filter(transaction=r.tx).exists() for c, _u in r.suppliers)
+
+
+def test_generated_credit_codes_are_valid():
+    from bidding.uscc import uscc_check
+
+    assert all(uscc_check(valid_uscc(n)) == valid_uscc(n) for n in (1, 20, 999, 123456))
