@@ -232,6 +232,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Safety net behind the on-commit kicks: entries sequenced, checkpoint signed.
     "ledger-sequence": {"task": "ledger.sequence", "schedule": 1.0},
+    # The procedures' clock: deadlines pass on time even when nobody clicks.
+    "trading-tick": {"task": "trading.tick", "schedule": 1.0},
 }
 # Embedded mode: the in-process scheduler (`manage.py run_embedded`) runs the same
 # periodic jobs every EMBEDDED_TICK_SECONDS.
@@ -257,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentPurposeEnum": "trading.models.documents.DocumentPurpose",
+        "DrawPurposeEnum": "bidding.models.draws.DrawPurpose",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------

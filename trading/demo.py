@@ -8,6 +8,7 @@ names: the amounts, units and people below are illustrative (docs/demo.md).
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction as db_transaction
 
+from . import clock
 from .models import Membership, Role, Station, Unit, User
 from .services.transactions import document_attach, transaction_create
 from .services.transitions import transaction_transition
@@ -24,9 +25,29 @@ DEMO_ACCOUNTS = [
      "registers or refuses entries, terminates procedures"),
     ("supervisor", "赵刚", [("chengguan", Role.SUPERVISOR, None), ("hexi", Role.SUPERVISOR, None)],
      "sees everything at both stations, suspends and resumes"),
-    ("bidder", "陈静", [("chengguan", Role.BIDDER, None)], "a supplier: sees registered procedures"),
-    ("expert", "刘洋", [("chengguan", Role.EXPERT, None)], "an expert of the pool"),
+    ("bidder", "陈静", [("chengguan", Role.BIDDER, None)], "supplier 示范县华信电脑有限公司: quotes"),
+    ("bidder2", "周磊", [("chengguan", Role.BIDDER, None)], "supplier 城关镇联想电脑专卖店: quotes"),
+    ("bidder3", "吴芳", [("chengguan", Role.BIDDER, None)], "supplier 示范县创新办公设备有限公司: quotes"),
+    ("bidder4", "郑强", [("chengguan", Role.BIDDER, None)], "supplier 示范县数码科技有限公司: quotes"),
+    ("expert", "刘洋", [("chengguan", Role.EXPERT, None)], "expert E-0001 of the pool: assesses if drawn"),
+    ("expert2", "孙丽", [("chengguan", Role.EXPERT, None)], "expert E-0002"),
+    ("expert3", "马超", [("chengguan", Role.EXPERT, None)], "expert E-0003"),
+    ("expert4", "胡静", [("chengguan", Role.EXPERT, None)], "expert E-0004"),
+    ("expert5", "林峰", [("chengguan", Role.EXPERT, None)], "expert E-0005"),
 ]
+
+# Suppliers of the demo (unified social credit codes valid by GB 32100-2015, invented).
+DEMO_COMPANIES = [
+    ("bidder", "示范县华信电脑有限公司", "913501007000000001"),
+    ("bidder2", "城关镇联想电脑专卖店", "923501007000000002"),
+    ("bidder3", "示范县创新办公设备有限公司", "913501007000000003"),
+    ("bidder4", "示范县数码科技有限公司", "913501007000000004"),
+]
+
+# Custodians of the opening keys set their passphrases on their own pages; the demo sets
+# them so that the opening can be tried at once.
+DEMO_CUSTODIAN_PASSPHRASES = {"clerk": "clerk-opens-2026", "supervisor": "supervisor-opens-2026",
+                              "purchaser": "purchaser-opens-2026"}
 
 STATIONS = [
     ("chengguan", "城关镇公共资源交易站", "示范县", "城关镇便民服务中心一楼",
@@ -63,6 +84,40 @@ TRANSACTIONS = [
 ]
 
 
+def _seed_pools(station, users):
+    """Suppliers and experts of the station's pools, and the custodians' keys."""
+    from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
+    from bidding.services.sealed import custodian_key_set
+    from bidding.uscc import check_character
+
+    for username, name, code in DEMO_COMPANIES:
+        code = code[:17] + check_character(code[:17])
+        company = company_register(user=users[username], uscc=code, name=name, contact_name=users[username].full_name,
+                                   contact_phone="0591-87650000")
+        supplier_pool_add(station=station, company=company, categories="计算机设备、办公设备")
+    for i, username in enumerate(["expert", "expert2", "expert3", "expert4", "expert5"]):
+        expert_pool_add(station=station, user=users[username], specialty="计算机与信息设备",
+                        employer=["县职业中学", "县信息中心", "县第一中学", "县电信分公司", "县人民医院"][i])
+    for username, passphrase in DEMO_CUSTODIAN_PASSPHRASES.items():
+        custodian_key_set(user=users[username], passphrase=passphrase)
+
+
+DEMO_CALENDAR_SOURCE = ("示范数据，仅区分周末，不是国务院节假日安排 / DEMO ONLY: weekends only, not the "
+                        "official holidays; enter the real year before any real use")
+
+
+def _seed_demo_calendar():
+    """The sandbox demo runs procedure time fast and may reach a year the calendar package
+    has no official data for; the demo enters such years as labelled stand-ins (weekends
+    only), so the walk-through works on any date. A real deployment never does this: it
+    enters the State Council's notice (docs/rules.md)."""
+    from .models import CalendarYear
+
+    this_year = clock.now().year
+    for year in (this_year, this_year + 1):
+        CalendarYear.objects.get_or_create(year=year, defaults={"source": DEMO_CALENDAR_SOURCE})
+
+
 def demo_is_seeded() -> bool:
     return Station.objects.exists()
 
@@ -85,6 +140,8 @@ def seed_demo() -> list[str]:
             users[username] = user
         User.objects.create_superuser(username="admin", password=DEMO_PASSWORD, full_name="站点管理员",
                                       email="")
+        _seed_pools(stations["chengguan"], users)
+        _seed_demo_calendar()
     codes = []
     clerk = users["clerk"]
     for spec in TRANSACTIONS:

@@ -24,6 +24,18 @@ def parse_yuan(value, *, field: str) -> Decimal:
         ) from None
     if not amount.is_finite():
         raise InvalidInput(_("%(field)s must be an amount in yuan, e.g. 128000.00") % {"field": field})
+    if amount <= 0:
+        raise InvalidInput(_("%(field)s must be greater than zero") % {"field": field}, field=field)
+    if amount > MAX_AMOUNT:  # before quantize, which cannot handle huge exponents (1e999)
+        raise InvalidInput(
+            _("%(field)s is larger than the platform accepts (%(max)s yuan)")
+            % {"field": field, "max": f"{MAX_AMOUNT:,.2f}"},
+            field=field,
+        )
+    if amount.as_tuple().exponent < -10:  # e.g. 1e-999: certainly more than two decimals
+        raise InvalidInput(
+            _("%(field)s has at most two decimal places (fen)") % {"field": field}, field=field
+        )
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise InvalidInput(
             _("%(field)s has at most two decimal places (fen)") % {"field": field}, field=field

@@ -1,6 +1,6 @@
 """The embedded mode's in-process scheduler: runs the periodic jobs that Celery beat runs
-in production (ledger sequencing and checkpoint signing; later the procedure clock's
-tick) every EMBEDDED_TICK_SECONDS, in a daemon thread of the web server process."""
+in production (the procedures' clock tick, ledger sequencing and checkpoint signing)
+every EMBEDDED_TICK_SECONDS, in a daemon thread of the web server process."""
 
 import logging
 import threading
@@ -14,7 +14,9 @@ logger = logging.getLogger(__name__)
 def _jobs():
     from ledger.services import ledger_run_sequencer
 
-    return [("ledger.sequence", ledger_run_sequencer)]
+    from .services.ticks import tick
+
+    return [("trading.tick", tick), ("ledger.sequence", ledger_run_sequencer)]
 
 
 class EmbeddedScheduler(threading.Thread):

@@ -24,9 +24,11 @@ def public_transaction(code):
 
 def visible_transactions(user):
     """Purchasers see their units' files; clerks their stations' files from submission on;
-    supervisors everything at their stations."""
+    supervisors everything at their stations; experts the transactions whose group they
+    sit in; bidders those their company is invited to (what they see of them is narrower:
+    selectors_inquiry)."""
     memberships = list(user.memberships.all())
-    condition = Q(pk__in=[])
+    condition = Q(panel__user=user) | Q(invitations__company__representatives=user)
     for m in memberships:
         if m.role == Role.PURCHASER:
             condition |= Q(unit_id=m.unit_id)
@@ -34,7 +36,8 @@ def visible_transactions(user):
             condition |= Q(station_id=m.station_id) & ~Q(stage=Stage.DRAFT)
         elif m.role == Role.SUPERVISOR:
             condition |= Q(station_id=m.station_id)
-    return Transaction.objects.filter(condition).select_related("station", "unit").order_by("-created_at")
+    return (Transaction.objects.filter(condition).distinct().select_related("station", "unit")
+            .order_by("-created_at"))
 
 
 def visible_transaction(user, code):

@@ -189,7 +189,7 @@ def test_text_is_normalised_to_nfc_on_input(world):
     assert obj.title == "Café 设备"
 
 
-@pytest.mark.parametrize("amount", ["12.345", "-5", "0", "abc", "", "1e3x", "NaN", "Infinity",
+@pytest.mark.parametrize("amount", ["12.345", "-5", "0", "abc", "", "1e3x", "NaN", "Infinity", "1e999", "1e-999",
                                     "9999999999999.00"])
 def test_money_that_is_not_yuan_is_refused(world, amount):
     with pytest.raises(InvalidInput):

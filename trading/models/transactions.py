@@ -276,9 +276,15 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
         permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "needs_reason": True},
     )
     def terminate(self, *, reason, **_):
+        extra = self.on_termination() or {}
         self.suspended_from = ""
         self.reason = reason
-        return {"reason": reason}
+        return {"reason": reason, **extra}
+
+    def on_termination(self):
+        """A procedure's own consequences of a termination (e.g. closing a bid round so
+        that its receipts can be checked); returns extra ledger data."""
+        return {}
 
     @transition(
         field=stage, source="*", target=Stage.ARCHIVED,

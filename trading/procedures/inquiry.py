@@ -99,15 +99,17 @@ class Inquiry(Transaction):
     # --- the procedure's moves; bodies call the inquiry services ------------------------
     # (trading/services/inquiry.py checks the inputs and the rules that need them).
 
+    # custom "form": the move needs inputs, given by its own form (not a bare button).
+
     @transition(field="stage", source=Stage.REGISTERED, target=InquiryStage.GROUP_FORMED,
-                permission=holds_role(Role.CLERK), custom={"role": Role.CLERK})
+                permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "form": True})
     def form_group(self, **kwargs):
         from ..services import inquiry
 
         return inquiry.on_form_group(self, **kwargs)
 
     @transition(field="stage", source=InquiryStage.GROUP_FORMED, target=InquiryStage.NOTICE_ISSUED,
-                permission=holds_role(Role.CLERK), custom={"role": Role.CLERK})
+                permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "form": True})
     def issue_notice(self, **kwargs):
         from ..services import inquiry
 
@@ -133,7 +135,7 @@ class Inquiry(Transaction):
         return inquiry.on_fail_quotes(self, **kwargs)
 
     @transition(field="stage", source=InquiryStage.QUOTES_CLOSED, target=InquiryStage.OPENED,
-                permission=holds_role(Role.CLERK), custom={"role": Role.CLERK})
+                permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "form": True})
     def open_quotes(self, **kwargs):
         from ..services import inquiry
 
@@ -182,7 +184,7 @@ class Inquiry(Transaction):
         return inquiry.on_close_challenges(self, **kwargs)
 
     @transition(field="stage", source=InquiryStage.RESULT_FINAL, target=InquiryStage.CONTRACTED,
-                permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER})
+                permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER, "form": True})
     def record_contract(self, **kwargs):
         from ..services import inquiry
 
@@ -194,6 +196,24 @@ class Inquiry(Transaction):
         from ..services import inquiry
 
         return inquiry.on_restart(self, **kwargs)
+
+    def on_termination(self):
+        """Terminated while quoting (or suspended while quoting): the round's bids close
+        now, so `bids.closed` lists what was received and every receipt stays checkable
+        (LEDGER.md section 6)."""
+        if InquiryStage.QUOTING not in (self.stage, self.suspended_from):
+            return {}
+        from bidding.services.sealed import bids_close
+
+        from .. import clock
+
+        d = self.details
+        now = clock.procedure_now(self)
+        if d.quote_deadline is None or d.quote_deadline > now:
+            d.quote_deadline = now
+            d.save(update_fields=["quote_deadline"])
+        commitments = bids_close(transaction=self)
+        return {"round": self.round, "quotes": len(commitments)}
 
     # --- the clock ---------------------------------------------------------------------
 

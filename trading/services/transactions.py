@@ -87,7 +87,7 @@ def transaction_create(*, user, unit, type: str, title: str, amount, description
         obj = Transaction(
             code=_next_code(year), type=type, station=unit.station, unit=unit, title=title,
             description=description, amount=amount, created_by=user,
-            time_factor=factor, time_origin=clock.now() if factor > 1 else None,
+            time_factor=factor,  # the sandbox clock starts when the procedure's first period does
         )
         obj._stage_change_ledgered = True
         obj.save()
@@ -129,7 +129,22 @@ def _check_purchaser(obj, user):
 
 
 def document_attach(*, transaction: Transaction, user, upload, purpose: str = DocumentPurpose.APPROVAL) -> Document:
-    """Attach a document to a draft: stored under its SHA-256, hash ledgered."""
+    """A purchaser attaches a document to its draft."""
+    with db_transaction.atomic():
+        obj = Transaction.objects.select_for_update().get(pk=transaction.pk)
+        _check_purchaser(obj, user)
+        if obj.stage != Stage.DRAFT:
+            raise StageConflict(
+                _("documents are attached while the transaction is a draft; %(code)s is at stage “%(stage)s”")
+                % {"code": obj.code, "stage": obj.as_procedure().stage_label()},
+                stage=obj.stage,
+            )
+        return store_document(transaction=obj, user=user, upload=upload, purpose=purpose, role=Role.PURCHASER)
+
+
+def store_document(*, transaction: Transaction, user, upload, purpose: str, role: str) -> Document:
+    """Store an uploaded file under its SHA-256, attached to `transaction`, and ledger its
+    hash (`document.attached`). The caller checks who may attach what, and when."""
     if purpose not in DocumentPurpose.values:
         raise InvalidInput(_("unknown document purpose: %(purpose)s") % {"purpose": purpose}, field="purpose")
     if upload is None:
@@ -156,18 +171,10 @@ def document_attach(*, transaction: Transaction, user, upload, purpose: str = Do
         content.extend(chunk)
     sha256 = digest.hexdigest()
     with db_transaction.atomic():
-        obj = Transaction.objects.select_for_update().get(pk=transaction.pk)
-        _check_purchaser(obj, user)
-        if obj.stage != Stage.DRAFT:
-            raise StageConflict(
-                _("documents are attached while the transaction is a draft; %(code)s is at stage “%(stage)s”")
-                % {"code": obj.code, "stage": obj.as_procedure().stage_label()},
-                stage=obj.stage,
-            )
-        if obj.documents.filter(sha256=sha256).exists():
+        if transaction.documents.filter(sha256=sha256).exists():
             raise InvalidInput(_("this document is already attached (same SHA-256)"), field="file")
         document = Document(
-            transaction=obj, purpose=purpose, name=name, sha256=sha256, size=len(content),
+            transaction=transaction, purpose=purpose, name=name, sha256=sha256, size=len(content),
             content_type=ALLOWED_DOCUMENT_TYPES[extension], uploaded_by=user,
         )
         path = f"documents/{sha256[:2]}/{sha256}"
@@ -178,8 +185,8 @@ def document_attach(*, transaction: Transaction, user, upload, purpose: str = Do
         document.save()
         ledger_record(
             kind="document.attached",
-            subject=obj.code,
-            actor=ledger_actor(Role.PURCHASER, user.ledger_name()),
+            subject=transaction.code,
+            actor=ledger_actor(role, user.ledger_name()),
             data={"sha256": sha256, "name": name, "size": len(content), "purpose": purpose},
         )
     return document

@@ -89,6 +89,10 @@ def transaction_transition(*, code: str, action: str, user, expected_stage: str 
             raise RuleViolation(failing.explain(obj), rule=failing.code)
         before = obj.stage
         extra = getattr(obj, action)(now=clock.now(), reason=reason, user=user, **params) or {}
+        # When the clock's tick must look at it again (deadlines of the new stage).
+        from .ticks import next_check_of
+
+        obj.next_check = next_check_of(obj)
         obj._stage_change_ledgered = True
         try:
             obj.save()
@@ -115,6 +119,21 @@ ACTION_LABELS = {
     "resume": gettext_lazy("resume"),
     "terminate": gettext_lazy("terminate"),
     "archive": gettext_lazy("archive"),
+    # inquiry (trading/procedures/inquiry.py)
+    "form_group": gettext_lazy("form the inquiry group"),
+    "issue_notice": gettext_lazy("issue the inquiry notice"),
+    "open_quoting": gettext_lazy("open quoting"),
+    "close_quotes": gettext_lazy("close quotes at the deadline"),
+    "fail_quotes": gettext_lazy("terminate: too few quotes"),
+    "open_quotes": gettext_lazy("open the quotes"),
+    "complete_evaluation": gettext_lazy("complete the evaluation"),
+    "fail_evaluation": gettext_lazy("terminate: too few responsive quotes"),
+    "confirm_award": gettext_lazy("confirm the award"),
+    "confirm_by_silence": gettext_lazy("award confirmed by silence"),
+    "publish_result": gettext_lazy("publish the result"),
+    "close_challenges": gettext_lazy("end of the challenge period"),
+    "record_contract": gettext_lazy("record the contract"),
+    "restart": gettext_lazy("restart as a new round"),
 }
 
 

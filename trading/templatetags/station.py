@@ -67,3 +67,12 @@ def entry_summary(entry):
     if kind == "document.attached":
         return _("document attached: %(name)s") % {"name": data.get("name", "")}
     return _(KIND_LABELS.get(kind, kind))
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ mapping|get_item:key }} for dictionaries keyed by ids."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

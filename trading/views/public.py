@@ -94,9 +94,13 @@ def audit_transaction(request, code):
     transaction = selectors.public_transaction(code)
     if not timeline and transaction is None:
         raise Http404(_("no transaction with this code in the ledger"))
-    return render(request, "public/audit_transaction.html", {
-        "code": code, "timeline": timeline, "transaction": transaction,
-    })
+    context = {"code": code, "timeline": timeline, "transaction": transaction}
+    if transaction is not None and transaction.type == "inquiry":
+        from .. import selectors_inquiry
+
+        context["notices"] = selectors_inquiry.notices_for(transaction, None)
+        context["inquiry"] = selectors_inquiry.inquiry_overview(transaction, None)
+    return render(request, "public/audit_transaction.html", context)
 
 
 def audit_checkpoints(request):

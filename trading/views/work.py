@@ -32,6 +32,7 @@ def home(request):
         "awaiting": selectors.awaiting_registration(user) if Role.CLERK in roles else [],
         "open_procedures": selectors.public_transactions()[:50]
         if roles & {Role.BIDDER, Role.EXPERT} else [],
+        "panel_seats": user.panel_seats.select_related("transaction").order_by("-transaction__created_at")[:50],
     }
     return render(request, "work/home.html", context)
 
@@ -84,20 +85,31 @@ def _available_actions(obj, user):
             "danger": t.name in ("reject", "terminate", "suspend", "withdraw"),
         }
         for t in selectors.available_transitions(obj, user)
+        if not t.custom.get("form")  # moves with inputs have their own forms
     ]
 
 
 def _detail_context(request, obj, **extra):
-    is_purchaser = request.user.memberships.filter(role=Role.PURCHASER, unit_id=obj.unit_id).exists()
-    return {
+    user = request.user
+    is_purchaser = user.memberships.filter(role=Role.PURCHASER, unit_id=obj.unit_id).exists()
+    # Bidders invited to the procedure see its page, but not the station's internal files.
+    can_see_documents = is_purchaser or obj.panel.filter(user=user).exists() or user.memberships.filter(
+        station_id=obj.station_id, role__in=[Role.CLERK, Role.SUPERVISOR]).exists()
+    context = {
         "obj": obj,
-        "documents": obj.documents.all(),
+        "can_see_documents": can_see_documents,
+        "documents": obj.documents.all() if can_see_documents else [],
         "timeline": ledger_selectors.subject_timeline(obj.code),
         "actions": _available_actions(obj, request.user),
         "can_edit": is_purchaser and obj.stage == "draft",
         "document_form": DocumentForm(),
         **extra,
     }
+    if obj.type == "inquiry":
+        from .inquiry import panel_context
+
+        context.update(panel_context(request, obj))
+    return context
 
 
 @login_required

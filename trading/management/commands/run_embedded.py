@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from trading.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from trading.demo import DEMO_ACCOUNTS, DEMO_CUSTODIAN_PASSPHRASES, DEMO_PASSWORD
 from trading.scheduler import EmbeddedScheduler
 
 
@@ -30,6 +30,8 @@ class Command(BaseCommand):
             f"Demo accounts (password {DEMO_PASSWORD}):",
         ]
         lines += [f"  {u:<11} {name}  {what}" for u, name, _m, what in DEMO_ACCOUNTS]
+        lines += ["", "Custodian passphrases (to open sealed quotes; two of the three are needed):"]
+        lines += [f"  {u:<11} {p}" for u, p in DEMO_CUSTODIAN_PASSPHRASES.items()]
         lines += ["", f"Data in {settings.DATABASES['default']['NAME']}; stop with Ctrl-C.", ""]
         self.stdout.write("\n".join(lines))
         scheduler = EmbeddedScheduler()

@@ -3,7 +3,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.services import ledger_run_sequencer
-from trading.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_is_seeded, seed_demo
+from trading.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_CUSTODIAN_PASSPHRASES,
+    DEMO_PASSWORD,
+    demo_is_seeded,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -24,3 +30,5 @@ class Command(BaseCommand):
         for username, full_name, _m, what in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<11} {full_name}  {what}")
         self.stdout.write(f"  password for every demo account: {DEMO_PASSWORD}")
+        for username, passphrase in DEMO_CUSTODIAN_PASSPHRASES.items():
+            self.stdout.write(f"  custodian passphrase of {username}: {passphrase}")

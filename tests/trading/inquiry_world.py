@@ -1,0 +1,78 @@
+"""The 13-computers inquiry's people and a helper to walk it, for the inquiry tests."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bidding.crypto import seal_quote
+from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
+from bidding.services.sealed import custodian_key_set, quote_submit
+from bidding.uscc import check_character
+from ledger.services import ledger_run_sequencer
+from tests.factories import make_transaction, make_user, make_world
+from trading import clock
+from trading.models import Role
+from trading.services.ticks import tick
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+# A Monday without holidays around it: the notice goes out then.
+MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=BEIJING)
+PASSPHRASES = {"clerk": "clerk-custodian-pass", "supervisor": "supervisor-custodian-pass",
+               "purchaser": "purchaser-custodian-pass"}
+
+
+def uscc(n: int) -> str:
+    base = f"9135010{n:02d}M000100Y"[:17]
+    return base + check_character(base)
+
+
+@dataclass
+class InquiryWorld:
+    world: object
+    experts: list
+    suppliers: list  # (user, company)
+    tx: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def make_inquiry_world(*, suppliers=4, experts=4, amount="78000.00"):
+    world = make_world()
+    expert_users = []
+    for i in range(experts):
+        user = make_user(full_name=f"专家{i + 1}", roles=[(Role.EXPERT, world.station, None)])
+        expert_pool_add(station=world.station, user=user, specialty="计算机", employer=f"县职业中学{i}")
+        expert_users.append(user)
+    companies = []
+    for i in range(suppliers):
+        user = make_user(full_name=f"供应商代表{i + 1}", roles=[(Role.BIDDER, world.station, None)])
+        company = company_register(user=user, uscc=uscc(i + 1), name=f"示范县第{i + 1}电脑有限公司",
+                                   contact_name=f"联系人{i + 1}", contact_phone="0591-8888000" + str(i))
+        supplier_pool_add(station=world.station, company=company, categories="计算机设备")
+        companies.append((user, company))
+    custodian_key_set(user=world.clerk, passphrase=PASSPHRASES["clerk"])
+    custodian_key_set(user=world.supervisor, passphrase=PASSPHRASES["supervisor"])
+    custodian_key_set(user=world.purchaser, passphrase=PASSPHRASES["purchaser"])
+    tx = make_transaction(world, stage="registered", title="便民服务中心及交易站办公电脑采购（13台）", amount=amount)
+    return InquiryWorld(world=world, experts=expert_users, suppliers=companies, tx=tx)
+
+
+def settle():
+    """What production does within a second: sequence, sign, run the tick, sequence again."""
+    ledger_run_sequencer()
+    tick()
+    ledger_run_sequencer()
+
+
+def submit_quote(iw, index, price):
+    from django.conf import settings
+
+    from bidding.models import OpeningKey
+
+    user, company = iw.suppliers[index]
+    key = OpeningKey.objects.get(transaction=iw.tx, round=iw.tx.round)
+    envelope = seal_quote(bytes(key.public_key), origin=settings.LEDGER_ORIGIN, code=iw.tx.code,
+                          supplier=company.uscc, price=price)
+    return quote_submit(transaction=iw.tx, company=company, envelope=envelope, user=user)
+
+
+__all__ = ["MONDAY", "PASSPHRASES", "clock", "make_inquiry_world", "settle", "submit_quote", "uscc"]

@@ -1,0 +1,115 @@
+"""What each person may see of an inquiry, and when (the secrecy rules of DOMAIN.md).
+
+* Before the quote deadline nobody but a supplier itself learns who was invited, who
+  quoted or how many: no page, API answer or ledger entry says it.
+* The group's names are known to the clerk, the supervisors and the members until the
+  result is published, then to everyone.
+* Opened quotes and the comparison of assessments: the group, the clerk, the supervisors
+  and the purchaser after the opening; the public sees the opening record and, with the
+  result, every verdict and reason.
+"""
+
+from django.db.models import Q
+
+from . import clock
+from .models import Notice, Role
+from .procedures.inquiry import InquiryDetails, InquiryStage
+
+AFTER_OPENING = {InquiryStage.OPENED, InquiryStage.EVALUATED, InquiryStage.AWARDED, InquiryStage.RESULT_PUBLISHED,
+                 InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED}
+AFTER_EVALUATION = {InquiryStage.EVALUATED, InquiryStage.AWARDED, InquiryStage.RESULT_PUBLISHED,
+                    InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED}
+AFTER_RESULT = {InquiryStage.RESULT_PUBLISHED, InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED}
+
+
+def viewer_roles(tx, user) -> set[str]:
+    """The roles `user` has towards tx: clerk, supervisor, purchaser (of the unit), member
+    (of the current group), bidder (represents an invited company)."""
+    from bidding.models import Invitation, PanelMember
+
+    if user is None or not user.is_authenticated:
+        return set()
+    roles = set()
+    for m in user.memberships.all():
+        if m.station_id != tx.station_id:
+            continue
+        if m.role in (Role.CLERK, Role.SUPERVISOR):
+            roles.add(m.role)
+        elif m.role == Role.PURCHASER and m.unit_id == tx.unit_id:
+            roles.add(Role.PURCHASER)
+    if PanelMember.objects.filter(transaction=tx, round=tx.round, user=user).exists():
+        roles.add("member")
+    if Invitation.objects.filter(transaction=tx, round=tx.round, company__representatives=user).exists():
+        roles.add(Role.BIDDER)
+    return roles
+
+
+def _stage_after(tx, stages) -> bool:
+    if tx.stage in stages:
+        return True
+    return tx.stage in ("suspended",) and tx.suspended_from in stages
+
+
+def inquiry_overview(tx, user):
+    """Everything about the inquiry that `user` may see now, for pages and the API."""
+    from bidding.models import Award, Challenge, Draw, Invitation, OpeningRecord, PanelMember, Quote
+
+    roles = viewer_roles(tx, user)
+    staff = bool(roles & {Role.CLERK, Role.SUPERVISOR})
+    d = InquiryDetails.objects.filter(transaction_id=tx.pk).first()
+    published = _stage_after(tx, AFTER_RESULT)
+    opened = _stage_after(tx, AFTER_OPENING)
+    overview = {
+        "roles": roles,
+        "details": d,
+        "procedure_now": clock.procedure_now(tx),
+        "time_factor": tx.time_factor,
+        "rule_set": tx.rule_set,
+        "draws": list(Draw.objects.filter(transaction=tx, round=tx.round)),
+        "draw_results_visible": staff,
+        "group": None,
+        "opening_records": None,
+        "comparison_visible": opened and bool(roles & {"member", Role.CLERK, Role.SUPERVISOR, Role.PURCHASER}),
+        "award": None,
+        "challenges": [],
+        "my_invitations": [],
+        "my_quotes": [],
+        "quote_count": None,
+    }
+    if staff or "member" in roles or published:
+        overview["group"] = list(PanelMember.objects.filter(transaction=tx, round=tx.round).select_related("user"))
+    if opened:
+        overview["opening_records"] = list(
+            OpeningRecord.objects.filter(opening__transaction=tx, opening__round=tx.round)
+            .select_related("quote__company").order_by("price", "quote__received_at"))
+    from bidding.selectors_sealed import round_closed
+
+    if d and d.quote_deadline and round_closed(tx):  # only once the round's bids are closed
+        overview["quote_count"] = Quote.objects.filter(transaction=tx, round=tx.round).count()
+    award = Award.objects.filter(transaction=tx, round=tx.round).select_related("quote__company").first()
+    if award and (published or (_stage_after(tx, AFTER_EVALUATION) and roles & {Role.CLERK, Role.SUPERVISOR,
+                                                                                   Role.PURCHASER, "member"})):
+        overview["award"] = award
+    challenges = Challenge.objects.filter(transaction=tx).select_related("company")
+    if staff or Role.PURCHASER in roles:
+        overview["challenges"] = list(challenges)
+    elif user is not None and user.is_authenticated:
+        overview["challenges"] = list(challenges.filter(company__representatives=user))
+    if user is not None and user.is_authenticated:
+        overview["my_invitations"] = list(Invitation.objects.filter(transaction=tx, round=tx.round,
+                                                                   company__representatives=user)
+                                          .select_related("company"))
+        overview["my_quotes"] = list(Quote.objects.filter(transaction=tx, company__representatives=user))
+    return overview
+
+
+def notices_for(tx, user):
+    """Public notices of tx, and those addressed to a company the user represents."""
+    condition = Q(addressee__isnull=True)
+    if user is not None and user.is_authenticated:
+        condition |= Q(addressee__representatives=user)
+    return Notice.objects.filter(condition, transaction=tx).distinct().order_by("published_at", "pk")
+
+
+def public_notices():
+    return Notice.objects.filter(addressee__isnull=True).select_related("transaction").order_by("-published_at", "-pk")

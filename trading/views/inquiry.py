@@ -1,0 +1,244 @@
+"""Pages of the inquiry procedure: the panel on a transaction's page (what each role can do
+at each stage, as forms), the quote comparison table with its CSV export, public notices.
+
+Each form POSTs to a view here that calls one service; a refusal re-renders the
+transaction's page with the message naming the rule and what the user typed."""
+
+import csv
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import rulesets, selectors_inquiry, workdays
+from ..errors import DomainError, InvalidInput, NotFound
+from ..models import Notice, Role, User
+from ..procedures.inquiry import InquiryStage
+from ..services import inquiry as services
+from .work import _detail_context, _visible_or_404
+
+
+def panel_context(request, obj):
+    """The inquiry part of a transaction's page."""
+    from bidding.models import Company, DrawPurpose
+
+    overview = selectors_inquiry.inquiry_overview(obj, request.user)
+    roles = overview["roles"]
+    context = {"inquiry": overview, "InquiryStage": InquiryStage}
+    if Role.CLERK in roles and obj.stage in ("registered", InquiryStage.GROUP_FORMED):
+        rule_set = rulesets.in_force(obj.station, "inquiry")
+        context["group_min_size"] = rulesets.param(rule_set, "group_min_size")
+        context["unit_purchasers"] = User.objects.filter(memberships__role=Role.PURCHASER,
+                                                         memberships__unit=obj.unit).distinct()
+        context["expert_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.EXPERTS), None)
+        context["supplier_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.SUPPLIERS), None)
+    if Role.CLERK in roles and obj.stage == InquiryStage.GROUP_FORMED:
+        rule_set = rulesets.in_force(obj.station, "inquiry")
+        try:
+            context["earliest_deadline"] = workdays.earliest_deadline(
+                overview["procedure_now"], rulesets.param(rule_set, "quote_period_working_days"))
+        except DomainError as exc:
+            context["calendar_error"] = exc.message
+        context["min_invitees"] = rulesets.param(rule_set, "min_invitees")
+        context["companies"] = Company.objects.filter(pool_entries__station=obj.station,
+                                                      pool_entries__active=True).distinct()
+        context["supervisors"] = User.objects.filter(memberships__role=Role.SUPERVISOR,
+                                                     memberships__station=obj.station).distinct()
+    if overview["comparison_visible"]:
+        _members, rows = services.group_verdicts(obj)
+        context["comparison"] = rows
+        context["members"] = _members
+        if "member" in roles and obj.stage == InquiryStage.OPENED:
+            me = next((m for m in _members if m.user_id == request.user.pk), None)
+            context["my_member"] = me
+            context["my_votes"] = {row["quote"].pk: dict((m.pk, v) for m, v in row["votes"]).get(me.pk)
+                                   for row in rows} if me else {}
+    context["notices"] = selectors_inquiry.notices_for(obj, request.user)
+    context["my_companies"] = list(request.user.companies.all()) if request.user.is_authenticated else []
+    return context
+
+
+def _back(request, obj, **extra):
+    """The transaction page again, with an error and what was typed."""
+    status = extra.pop("status", 400)
+    return render(request, "work/transaction_detail.html", _detail_context(request, obj, **extra), status=status)
+
+
+def _run(request, code, action_name, call):
+    obj = _visible_or_404(request.user, code)
+    try:
+        result = call(obj)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        status = {"stage_conflict": 409, "not_permitted": 403, "rule_violation": 422}.get(exc.code, 400)
+        return _back(request, obj, inquiry_error=exc.message, inquiry_form=action_name,
+                     posted=request.POST, status=status)
+    messages.success(request, result if isinstance(result, str) else _("Done."))
+    return redirect("transaction-detail", code=code)
+
+
+def _parse_local_datetime(value, field):
+    try:
+        naive = datetime.strptime((value or "").strip(), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise InvalidInput(_("%(field)s: give a date and time like 2026-12-03 09:00") % {"field": field}) from None
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+@login_required
+@require_POST
+def draw_announce(request, code):
+    from bidding.models import DrawPurpose
+    from bidding.services.draws import draw_announce as announce
+
+    def call(obj):
+        purpose = request.POST.get("purpose")
+        if purpose not in DrawPurpose.values:
+            raise InvalidInput(_("choose what the draw is for"))
+        if purpose == DrawPurpose.EXPERTS:
+            services.inquiry_announce_expert_draw(code=obj.code, user=request.user, count=request.POST.get("count"))
+        else:
+            tx = services._clerk_transaction(obj.code, request.user, stages=[InquiryStage.GROUP_FORMED])
+            announce(transaction=tx, purpose=purpose,
+                     count=services._positive_int(request.POST.get("count"), _("number of suppliers")),
+                     user=request.user)
+        return _("Draw announced: it is performed with the next signed checkpoint, within seconds.")
+
+    return _run(request, code, "draw", call)
+
+
+@login_required
+@require_POST
+def form_group(request, code):
+    return _run(request, code, "group", lambda obj: services.inquiry_form_group(
+        code=obj.code, user=request.user, purchaser_reps=request.POST.getlist("purchaser_reps"),
+        expected_stage=request.POST.get("expected_stage") or None) and _("Inquiry group formed."))
+
+
+@login_required
+@require_POST
+def issue_notice(request, code):
+    def call(obj):
+        services.inquiry_issue_notice(
+            code=obj.code, user=request.user,
+            deadline=_parse_local_datetime(request.POST.get("deadline"), _("quote deadline")),
+            price_composition=request.POST.get("price_composition", ""),
+            award_criterion=request.POST.get("award_criterion", ""),
+            use_supplier_draw=request.POST.get("invitation") == "draw",
+            invitees=request.POST.getlist("invitees"),
+            supervisor=request.POST.get("supervisor") or None,
+            purchaser_rep=request.POST.get("purchaser_rep") or None,
+            expected_stage=request.POST.get("expected_stage") or None,
+        )
+        return _("Inquiry notice issued; the invited suppliers can quote until the deadline.")
+
+    return _run(request, code, "notice", call)
+
+
+@login_required
+@require_POST
+def assess(request, code):
+    def call(obj):
+        responsive = request.POST.get("responsive")
+        if responsive not in ("yes", "no"):
+            raise InvalidInput(_("say whether the quote is responsive"))
+        services.assessment_record(code=obj.code, user=request.user, commitment=request.POST.get("commitment", ""),
+                                   responsive=responsive == "yes", reason=request.POST.get("reason", ""))
+        return _("Assessment saved.")
+
+    return _run(request, code, "assess", call)
+
+
+@login_required
+@require_POST
+def sign_report(request, code):
+    return _run(request, code, "sign", lambda obj: services.report_sign(
+        code=obj.code, user=request.user, dissent=request.POST.get("dissent", "")) and _("Report signed."))
+
+
+@login_required
+@require_POST
+def challenge(request, code):
+    def call(obj):
+        company = request.user.companies.filter(pk=request.POST.get("company") or 0).first()
+        if company is None:
+            raise InvalidInput(_("choose the supplier you represent"))
+        services.challenge_file(code=obj.code, user=request.user, company=company, text=request.POST.get("text", ""))
+        return _("Challenge filed. The contract step waits for the station's answer.")
+
+    return _run(request, code, "challenge", call)
+
+
+@login_required
+@require_POST
+def answer_challenge(request, code):
+    return _run(request, code, "answer", lambda obj: services.challenge_answer(
+        code=obj.code, user=request.user, challenge_id=request.POST.get("challenge"),
+        answer=request.POST.get("answer", "")) and _("Answer recorded and published."))
+
+
+@login_required
+@require_POST
+def record_contract(request, code):
+    def call(obj):
+        try:
+            signed_on = datetime.strptime(request.POST.get("signed_on", ""), "%Y-%m-%d").date()
+        except ValueError:
+            raise InvalidInput(_("the signing date: give a date like 2026-12-20")) from None
+        services.inquiry_record_contract(code=obj.code, user=request.user, amount=request.POST.get("amount"),
+                                         signed_on=signed_on, upload=request.FILES.get("file"),
+                                         expected_stage=request.POST.get("expected_stage") or None)
+        return _("Contract recorded and published.")
+
+    return _run(request, code, "contract", call)
+
+
+@login_required
+def comparison(request, code):
+    """The quote comparison table (询价比较表) for the group, the clerk, the supervisors and
+    the purchaser, after the opening; `?format=csv` downloads it."""
+    obj = _visible_or_404(request.user, code)
+    overview = selectors_inquiry.inquiry_overview(obj, request.user)
+    if not overview["comparison_visible"]:
+        raise Http404(_("the comparison table is shown after the opening, to the group and the station"))
+    members, rows = services.group_verdicts(obj)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{obj.code}-round{obj.round}-comparison.csv"'
+        response.write("\ufeff")  # so that spreadsheet programs read UTF-8
+        writer = csv.writer(response)
+        writer.writerow([_("Rank"), _("Supplier"), _("Unified social credit code"), _("Price (yuan)"),
+                         _("Within budget"), _("Group verdict")]
+                        + [f"{m.user.ledger_name()}" for m in members] + [_("Commitment")])
+        ranked = {r["quote"].pk: i + 1 for i, r in enumerate(services.ranking(obj))}
+        for row in rows:
+            writer.writerow([
+                ranked.get(row["quote"].pk, ""), row["company"].name, row["company"].uscc,
+                f"{row['price']:.2f}" if row["price"] is not None else "",
+                _("yes") if row["within_budget"] else _("no"),
+                _("responsive") if row["responsive"] else (_("not responsive") if row["decided"] else _("pending")),
+            ] + [("✓ " if v and v.responsive else "✗ " if v else "") + (v.reason if v else "") for _m, v in row["votes"]]
+              + [row["quote"].commitment])
+        return response
+    return render(request, "work/inquiry_comparison.html", {"obj": obj, "members": members, "rows": rows,
+                                                             "ranked": services.ranking(obj)})
+
+
+def notices(request):
+    page = selectors_inquiry.public_notices()[:200]
+    return render(request, "public/notices.html", {"notices": page})
+
+
+def notice_detail(request, pk):
+    notice = get_object_or_404(Notice, pk=pk)
+    if notice.addressee_id is not None and not (
+            request.user.is_authenticated and notice.addressee.representatives.filter(pk=request.user.pk).exists()):
+        raise Http404(_("no such notice"))
+    return render(request, "public/notice_detail.html", {"notice": notice})
+
