@@ -69,3 +69,13 @@ def pytest_configure(config):
 
     # PBKDF2's many rounds are for real passwords; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english(client, settings):
+    """Messages in English, for tests that read them (pages get the language cookie)."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

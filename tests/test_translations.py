@@ -20,7 +20,9 @@ def test_compiled_catalogue_matches_the_source():
     po = polib.pofile(str(LOCALE / "django.po"))
     with open(LOCALE / "django.mo", "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [entry.msgid for entry in po if compiled.gettext(entry.msgid) != entry.msgstr]
+    stale = [entry.msgid for entry in po if (
+        compiled.ngettext(entry.msgid, entry.msgid_plural, 1) != entry.msgstr_plural.get(0)
+        if entry.msgid_plural else compiled.gettext(entry.msgid) != entry.msgstr)]
     assert stale == [], "run `make messages` to recompile locale/zh_Hans/LC_MESSAGES/django.mo"
 
 
@@ -29,5 +31,6 @@ def test_placeholders_survive_translation():
 
     po = polib.pofile(str(LOCALE / "django.po"))
     for entry in po:
-        wanted = sorted(re.findall(r"%\(\w+\)[sd]", entry.msgid))
-        assert sorted(re.findall(r"%\(\w+\)[sd]", entry.msgstr)) == wanted, entry.msgid
+        wanted = sorted(re.findall(r"%\([\w.]+\)[sd]", entry.msgid))
+        translated = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+        assert sorted(re.findall(r"%\([\w.]+\)[sd]", translated)) == wanted, entry.msgid

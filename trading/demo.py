@@ -37,11 +37,12 @@ DEMO_ACCOUNTS = [
 ]
 
 # Suppliers of the demo (unified social credit codes valid by GB 32100-2015, invented).
+# The first 17 characters; the 18th is the check character, computed.
 DEMO_COMPANIES = [
-    ("bidder", "示范县华信电脑有限公司", "913501007000000001"),
-    ("bidder2", "城关镇联想电脑专卖店", "923501007000000002"),
-    ("bidder3", "示范县创新办公设备有限公司", "913501007000000003"),
-    ("bidder4", "示范县数码科技有限公司", "913501007000000004"),
+    ("bidder", "示范县华信电脑有限公司", "91350100MA2Y00001"),
+    ("bidder2", "城关镇联想电脑专卖店", "92350100MA2Y00002"),
+    ("bidder3", "示范县创新办公设备有限公司", "91350100MA2Y00003"),
+    ("bidder4", "示范县数码科技有限公司", "91350100MA2Y00004"),
 ]
 
 # Custodians of the opening keys set their passphrases on their own pages; the demo sets
@@ -91,7 +92,7 @@ def _seed_pools(station, users):
     from bidding.uscc import check_character
 
     for username, name, code in DEMO_COMPANIES:
-        code = code[:17] + check_character(code[:17])
+        code = code + check_character(code)
         company = company_register(user=users[username], uscc=code, name=name, contact_name=users[username].full_name,
                                    contact_phone="0591-87650000")
         supplier_pool_add(station=station, company=company, categories="计算机设备、办公设备")

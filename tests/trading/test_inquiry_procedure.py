@@ -25,7 +25,7 @@ from trading.procedures.inquiry import InquiryDetails
 from trading.services import inquiry as services
 from trading.services.transitions import transaction_transition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from trading import rulesets
 from trading.errors import InvalidInput, NotPermitted, RuleViolation
 from trading.models import RuleSet, RuleSetAdoption
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PROCEDURES = ["inquiry", "tender", "asset_sale"]
 

@@ -24,7 +24,7 @@ from trading.workdays import (
     working_days_deadline,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 PACKAGE_YEARS = sorted({d.year for d in constants.holidays} | {d.year for d in constants.workdays})

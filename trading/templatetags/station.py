@@ -16,6 +16,15 @@ KIND_LABELS = {
     "transition": gettext_noop("stage change"),
     "document.attached": gettext_noop("document attached"),
     "bids.closed": gettext_noop("bids closed"),
+    "bids.opened": gettext_noop("quotes opened: opening record"),
+    "draw.announced": gettext_noop("random draw announced"),
+    "draw.performed": gettext_noop("random draw performed"),
+    "draw.revealed": gettext_noop("random draw revealed"),
+    "opening_key.created": gettext_noop("opening key made and split among the custodians"),
+    "notice.published": gettext_noop("notice published"),
+    "challenge.filed": gettext_noop("challenge filed"),
+    "challenge.answered": gettext_noop("challenge answered"),
+    "ruleset.adopted": gettext_noop("rule set adopted"),
 }
 
 
@@ -66,6 +75,10 @@ def entry_summary(entry):
         }
     if kind == "document.attached":
         return _("document attached: %(name)s") % {"name": data.get("name", "")}
+    if kind == "notice.published":
+        return _("notice published: %(title)s") % {"title": data.get("title", "")}
+    if kind == "bids.closed":
+        return _("bids closed: %(count)s sealed quotes") % {"count": data.get("count", "?")}
     return _(KIND_LABELS.get(kind, kind))
 
 

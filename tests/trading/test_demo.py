@@ -1,0 +1,77 @@
+"""The demo loads into an empty database, and the 13 computers can be walked with the demo
+accounts alone (what `make run` offers a new user), in a sandbox where time runs fast."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+
+from bidding.crypto import seal_quote
+from bidding.models import Company, OpeningKey, OpeningRecord, PanelMember
+from bidding.services.sealed import quote_submit
+from ledger.services import ledger_run_sequencer
+from tests.trading.inquiry_world import MONDAY
+from trading import clock, workdays
+from trading.demo import DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo
+from trading.models import Transaction, User
+from trading.procedures.inquiry import InquiryDetails
+from trading.services import inquiry as services
+from trading.services.ticks import tick
+from trading.services.transitions import transaction_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def settle():
+    ledger_run_sequencer()
+    tick()
+    ledger_run_sequencer()
+
+
+def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbox):
+    with clock.frozen_at(MONDAY):
+        codes = seed_demo()
+        assert demo_is_seeded() and len(codes) == 3
+        tx = Transaction.objects.get(code=codes[0])
+        assert tx.type == "inquiry" and tx.stage == "registered" and tx.time_factor == 1440
+        users = {u.username: u for u in User.objects.all()}
+        services.inquiry_announce_expert_draw(code=tx.code, user=users["clerk"], count=3)
+        settle()
+        services.inquiry_form_group(code=tx.code, user=users["clerk"])
+        # Procedure time runs 1440x from the notice on: the deadline is in procedure time.
+        deadline = workdays.earliest_deadline(clock.now(), 3) + timedelta(hours=9)
+        services.inquiry_issue_notice(
+            code=tx.code, user=users["clerk"], deadline=deadline, price_composition="含税含运费",
+            award_criterion="满足需求且报价最低", invitees=list(Company.objects.values_list("pk", flat=True)),
+            supervisor=users["supervisor"].pk, purchaser_rep=users["purchaser"].pk)
+        settle()
+        tx = Transaction.objects.get(pk=tx.pk).as_procedure()
+        assert tx.stage == "quoting"
+        key = OpeningKey.objects.get(transaction=tx)
+        for username, price in [("bidder", "76500.00"), ("bidder2", "74800.00"), ("bidder3", "77900.00")]:
+            company = users[username].companies.get()
+            envelope = seal_quote(bytes(key.public_key), origin=settings.LEDGER_ORIGIN, code=tx.code,
+                                  supplier=company.uscc, price=price)
+            quote_submit(transaction=tx, company=company, envelope=envelope, user=users[username])
+        # Real time needed for the deadline to pass: a few minutes at 1440x.
+        real = clock.real_time_of(tx, InquiryDetails.objects.get(transaction=tx).quote_deadline)
+        assert real - clock.now() < timedelta(minutes=10)
+        clock.advance(real - clock.now() + timedelta(seconds=1))
+        settle()
+        assert Transaction.objects.get(pk=tx.pk).stage == "quotes_closed"
+        services.inquiry_open_quotes(code=tx.code, user=users["clerk"], secrets=[
+            (users["clerk"], DEMO_CUSTODIAN_PASSPHRASES["clerk"]),
+            (users["purchaser"], DEMO_CUSTODIAN_PASSPHRASES["purchaser"])])
+        for member in PanelMember.objects.filter(transaction=tx):
+            for record in OpeningRecord.objects.filter(opening__transaction=tx):
+                services.assessment_record(code=tx.code, user=member.user, commitment=record.quote.commitment,
+                                           responsive=True, reason="满足需求")
+            services.report_sign(code=tx.code, user=member.user)
+        transaction_transition(code=tx.code, action="complete_evaluation", user=users["clerk"])
+        awarded = transaction_transition(code=tx.code, action="confirm_award", user=users["purchaser"])
+        assert awarded.stage == "awarded"
+
+
+@pytest.fixture
+def settings_sandbox(settings):
+    settings.SANDBOX_TIME_FACTOR = 1440
