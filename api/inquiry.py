@@ -135,18 +135,12 @@ class InquiryView(APIView):
 class DrawView(APIView):
     @extend_schema(request=DrawInput, responses={201: OpenApiResponse(description="announced"), **ERRORS})
     def post(self, request, code):
-        from bidding.services.draws import draw_announce
-
         obj = _visible(request, code)
         data = DrawInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["purpose"] == "experts":
-            draw = services.inquiry_announce_expert_draw(code=obj.code, user=request.user,
-                                                        count=data.validated_data["count"])
-        else:
-            tx = services._clerk_transaction(obj.code, request.user, stages=["group_formed"])
-            draw = draw_announce(transaction=tx, purpose="suppliers", count=data.validated_data["count"],
-                                 user=request.user)
+        announce = (services.inquiry_announce_expert_draw if data.validated_data["purpose"] == DrawPurpose.EXPERTS
+                    else services.inquiry_announce_supplier_draw)
+        draw = announce(code=obj.code, user=request.user, count=data.validated_data["count"])
         return Response({"purpose": draw.purpose, "commitment": draw.commitment}, status=201)
 
 

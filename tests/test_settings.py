@@ -49,3 +49,8 @@ def test_production_refuses_debug():
 
 def test_debug_is_off_by_default(settings):
     assert settings.DEBUG is False
+
+
+def test_production_refuses_sandbox_acceleration():
+    result = manage("check", env={**PRODUCTION_ENV, "SANDBOX_TIME_FACTOR": "1440"})
+    assert result.returncode != 0 and "SANDBOX_TIME_FACTOR" in result.stderr

@@ -16,7 +16,9 @@ from tests.trading.inquiry_world import MONDAY, PASSPHRASES, make_inquiry_world,
 from trading import clock, workdays
 from trading.procedures.inquiry import InquiryDetails
 
-pytestmark = pytest.mark.django_db
+# Real commits, as in production (autocommit between services): catches a service that
+# needs a transaction it does not open itself.
+pytestmark = pytest.mark.usefixtures("ledger_transactional_db")
 
 
 def client(user):

@@ -2,42 +2,19 @@
 transaction's row lock orders them, so a supplier ends with exactly one quote."""
 
 import base64
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bidding.models import Quote
+from tests.concurrency import race
 from trading import clock
 from trading.errors import RuleViolation
 
 from .test_sealed_support import BEFORE, fast_scrypt, quoting_round  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.usefixtures("ledger_transactional_db")
-
-
-def race(n, attempt):
-    """Run `attempt(i)` in n threads released together; their results or exceptions."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = attempt(i)
-        except Exception as exc:  # collected and asserted on by the caller
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
 
 
 def test_concurrent_different_quotes_of_one_supplier_leave_exactly_one():

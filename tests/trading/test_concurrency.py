@@ -1,39 +1,16 @@
 """Concurrent attempts at the same transition: exactly one succeeds, the others get a
 clear "already changed" (StageConflict, HTTP 409). Real threads, real commits."""
 
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from ledger.models import Entry
+from tests.concurrency import race
 from tests.factories import make_transaction, make_world
 from trading.errors import StageConflict
 from trading.models import Transaction
 from trading.services.transitions import transaction_transition
-
-
-def race(n, attempt):
-    """Run `attempt` in n threads released together; return their results."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = attempt(i)
-        except Exception as exc:  # collected and asserted on by the caller
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 @pytest.mark.usefixtures("ledger_transactional_db")

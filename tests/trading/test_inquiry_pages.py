@@ -14,7 +14,9 @@ from trading import clock, workdays
 from trading.models import Transaction
 from trading.procedures.inquiry import InquiryDetails
 
-pytestmark = pytest.mark.django_db
+# Real commits, as in production (autocommit between services): catches a service that
+# needs a transaction it does not open itself.
+pytestmark = pytest.mark.usefixtures("ledger_transactional_db")
 
 
 def browser(user=None):

@@ -86,6 +86,27 @@ def assess_all(iw, verdicts=None):
         services.report_sign(code=iw.tx.code, user=member.user)
 
 
+PRICES = ["76500.00", "74800.00", "77900.00"]
+
+
+def walk(iw, until):
+    """Bring the inquiry, with three quotes, to `until`: opened, evaluated or published."""
+    form_group(iw)
+    issue_notice(iw)
+    for index, price in enumerate(PRICES):
+        submit_quote(iw, index, price)
+    pass_deadline(iw)
+    open_quotes(iw)
+    if until == "opened":
+        return iw.tx
+    assess_all(iw)
+    tx = transaction_transition(code=iw.tx.code, action="complete_evaluation", user=iw.world.clerk)
+    if until == "evaluated":
+        return tx
+    transaction_transition(code=iw.tx.code, action="confirm_award", user=iw.world.purchaser)
+    return transaction_transition(code=iw.tx.code, action="publish_result", user=iw.world.clerk)
+
+
 def test_the_thirteen_computers_end_to_end(iw):
     tx = form_group(iw)
     assert tx.stage == "group_formed"
@@ -158,12 +179,7 @@ def test_a_clerk_termination_does_not_restart(iw):
 
 
 def test_fewer_than_three_responsive_quotes_end_the_round(iw):
-    form_group(iw)
-    issue_notice(iw)
-    for index, price in enumerate(["76500.00", "74800.00", "77900.00"]):
-        submit_quote(iw, index, price)
-    pass_deadline(iw)
-    open_quotes(iw)
+    walk(iw, "opened")
     assess_all(iw, {iw.suppliers[0][1].uscc: False})
     with pytest.raises(RuleViolation, match="3"):
         transaction_transition(code=iw.tx.code, action="complete_evaluation", user=iw.world.clerk)
@@ -173,26 +189,14 @@ def test_fewer_than_three_responsive_quotes_end_the_round(iw):
 
 def test_a_quote_above_budget_is_not_awarded(frozen):
     iw = make_inquiry_world(amount="75000.00")
-    form_group(iw)
-    issue_notice(iw)
-    for index, price in enumerate(["76500.00", "74800.00", "77900.00"]):
-        submit_quote(iw, index, price)
-    pass_deadline(iw)
-    open_quotes(iw)
+    walk(iw, "opened")
     assess_all(iw)
     with pytest.raises(RuleViolation):
         transaction_transition(code=iw.tx.code, action="complete_evaluation", user=iw.world.clerk)
 
 
 def test_silence_confirms_the_rules_result_after_five_working_days(iw):
-    form_group(iw)
-    issue_notice(iw)
-    for index, price in enumerate(["76500.00", "74800.00", "77900.00"]):
-        submit_quote(iw, index, price)
-    pass_deadline(iw)
-    open_quotes(iw)
-    assess_all(iw)
-    tx = transaction_transition(code=iw.tx.code, action="complete_evaluation", user=iw.world.clerk)
+    tx = walk(iw, "evaluated")
     confirm_by = InquiryDetails.objects.get(transaction=tx).confirm_by
     clock.advance(confirm_by - clock.now() - timedelta(seconds=1))
     settle()
@@ -207,16 +211,7 @@ def test_silence_confirms_the_rules_result_after_five_working_days(iw):
 
 
 def test_a_challenge_suspends_the_contract_step_until_answered(iw):
-    form_group(iw)
-    issue_notice(iw)
-    for index, price in enumerate(["76500.00", "74800.00", "77900.00"]):
-        submit_quote(iw, index, price)
-    pass_deadline(iw)
-    open_quotes(iw)
-    assess_all(iw)
-    transaction_transition(code=iw.tx.code, action="complete_evaluation", user=iw.world.clerk)
-    transaction_transition(code=iw.tx.code, action="confirm_award", user=iw.world.purchaser)
-    tx = transaction_transition(code=iw.tx.code, action="publish_result", user=iw.world.clerk)
+    tx = walk(iw, "published")
     user, company = iw.suppliers[0]
     challenge = services.challenge_file(code=tx.code, user=user, company=company, text="成交供应商的显示器不符合参数要求")
     clock.advance(InquiryDetails.objects.get(transaction=tx).challenge_until - clock.now() + timedelta(seconds=1))
@@ -273,7 +268,7 @@ def test_the_group_is_formed_only_after_the_draw_is_performed(iw):
 def test_quotes_are_not_opened_with_one_custodian(iw):
     form_group(iw)
     issue_notice(iw)
-    for index, price in enumerate(["76500.00", "74800.00", "77900.00"]):
+    for index, price in enumerate(PRICES):
         submit_quote(iw, index, price)
     pass_deadline(iw)
     with pytest.raises(RuleViolation):
@@ -283,12 +278,7 @@ def test_quotes_are_not_opened_with_one_custodian(iw):
 
 
 def test_only_the_group_assesses_and_signed_reports_are_final(iw):
-    form_group(iw)
-    issue_notice(iw)
-    for index, price in enumerate(["76500.00", "74800.00", "77900.00"]):
-        submit_quote(iw, index, price)
-    pass_deadline(iw)
-    open_quotes(iw)
+    walk(iw, "opened")
     record = OpeningRecord.objects.filter(opening__transaction=iw.tx).first()
     from trading.errors import NotPermitted
 

@@ -82,6 +82,7 @@ def publish_notice(tx, *, kind, title, body, user=None, addressee=None, now=None
 
 # --- inquiry group ---------------------------------------------------------------------------
 
+@db_transaction.atomic
 def inquiry_announce_expert_draw(*, code, user, count):
     """The clerk announces the draw of the group's experts (performed at the next checkpoint)."""
     from bidding.models import DrawPurpose
@@ -90,6 +91,17 @@ def inquiry_announce_expert_draw(*, code, user, count):
     tx = _clerk_transaction(code, user, stages=[Stage.REGISTERED])
     count = _positive_int(count, _("number of experts"))
     return draw_announce(transaction=tx, purpose=DrawPurpose.EXPERTS, count=count, user=user)
+
+
+@db_transaction.atomic
+def inquiry_announce_supplier_draw(*, code, user, count):
+    """The clerk announces a draw of suppliers to invite (before issuing the notice)."""
+    from bidding.models import DrawPurpose
+    from bidding.services.draws import draw_announce
+
+    tx = _clerk_transaction(code, user, stages=[InquiryStage.GROUP_FORMED])
+    count = _positive_int(count, _("number of suppliers"))
+    return draw_announce(transaction=tx, purpose=DrawPurpose.SUPPLIERS, count=count, user=user)
 
 
 def inquiry_form_group(*, code, user, purchaser_reps=(), expected_stage=None):
@@ -410,6 +422,7 @@ def on_fail_evaluation(tx, *, now, user, **_ignored):
     return _terminate_by_rule(tx, reason, now=now, user=user, responsive_within_budget=len(ranked))
 
 
+@db_transaction.atomic
 def assessment_record(*, code, user, commitment, responsive, reason):
     """A member of the group marks one opened quote responsive or not, with a reason."""
     from bidding.models import Assessment, OpeningRecord, PanelMember
@@ -434,6 +447,7 @@ def assessment_record(*, code, user, commitment, responsive, reason):
                                         defaults={"responsive": bool(responsive), "reason": reason})
 
 
+@db_transaction.atomic
 def report_sign(*, code, user, dissent=""):
     from bidding.models import PanelMember
 
@@ -560,6 +574,7 @@ def open_challenges(tx):
     return Challenge.objects.filter(transaction=tx, round=tx.round, answered_at__isnull=True)
 
 
+@db_transaction.atomic
 def challenge_file(*, code, user, company, text):
     """A supplier that took part challenges the result within the challenge period."""
     from bidding.models import Challenge, Invitation
@@ -586,6 +601,7 @@ def challenge_file(*, code, user, company, text):
     return challenge
 
 
+@db_transaction.atomic
 def challenge_answer(*, code, user, challenge_id, answer):
     from bidding.models import Challenge
 

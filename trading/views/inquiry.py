@@ -95,19 +95,14 @@ def _parse_local_datetime(value, field):
 @require_POST
 def draw_announce(request, code):
     from bidding.models import DrawPurpose
-    from bidding.services.draws import draw_announce as announce
 
     def call(obj):
         purpose = request.POST.get("purpose")
         if purpose not in DrawPurpose.values:
             raise InvalidInput(_("choose what the draw is for"))
-        if purpose == DrawPurpose.EXPERTS:
-            services.inquiry_announce_expert_draw(code=obj.code, user=request.user, count=request.POST.get("count"))
-        else:
-            tx = services._clerk_transaction(obj.code, request.user, stages=[InquiryStage.GROUP_FORMED])
-            announce(transaction=tx, purpose=purpose,
-                     count=services._positive_int(request.POST.get("count"), _("number of suppliers")),
-                     user=request.user)
+        announce = (services.inquiry_announce_expert_draw if purpose == DrawPurpose.EXPERTS
+                    else services.inquiry_announce_supplier_draw)
+        announce(code=obj.code, user=request.user, count=request.POST.get("count"))
         return _("Draw announced: it is performed with the next signed checkpoint, within seconds.")
 
     return _run(request, code, "draw", call)
