@@ -4,7 +4,7 @@ a missed target is reported, not raised.
 
     python bench/run.py [--quick] [--only NAME ...]
 
-NAME: recording, sequencing, verify_offline, proofs. See bench/README.md.
+NAME: recording, sequencing, verify_offline, proofs, deadline_spike. See bench/README.md.
 """
 
 import argparse
@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable 
 
 from bench import common  # noqa: E402
 
-BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs")
+BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs", "deadline_spike")
 TARGETS = {
     "recording": ">= 0.8",
     "sequencing": ">= 3x",
@@ -30,6 +30,9 @@ TARGETS = {
     "verify_offline": "<= 3x",
     "proofs_inclusion": "<= 2x",
     "proofs_consistency": "<= 2x",
+    "deadline_spike": "0 lost, 0 errors",
+    "spike_lost_quotes": "= 0",
+    "spike_server_errors": "= 0",
 }
 
 
@@ -47,7 +50,8 @@ def main(argv=None):
     session = common.BenchSession(quick=args.quick)
     interrupted = False
     try:
-        if set(selected) - {"verify_offline"}:
+        # verify_offline needs nothing; deadline_spike makes its own database (embedded mode).
+        if set(selected) - {"verify_offline", "deadline_spike"}:
             session.open()
         lag = None
         for name in selected:
@@ -70,6 +74,10 @@ def main(argv=None):
                     from bench import proofs_http
 
                     results.extend(proofs_http.run(session, args.quick))
+                elif name == "deadline_spike":
+                    from bench import deadline_spike
+
+                    results.extend(deadline_spike.run(session, args.quick))
             except KeyboardInterrupt:
                 raise
             except Exception as exc:

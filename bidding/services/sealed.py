@@ -370,6 +370,10 @@ def quote_seal_for_web(*, transaction, company, price, user, idempotency_key: st
 
 
 def _quote_accept(*, transaction, company, user, idempotency_key, envelope=None, seal=None) -> Quote:
+    # The server's clock decides, at the quote's arrival: not after it has waited for the
+    # row lock behind other quotes (at a busy deadline that wait is up to a second). The
+    # closing waits QUOTE_CLOSE_GRACE for quotes that arrived in time to be taken in.
+    arrived = clock.procedure_now(transaction)
     key = _clean_idempotency_key(idempotency_key)
     with db_transaction.atomic():
         # The row lock orders this acceptance and the deadline's closing (bids_close).
@@ -390,7 +394,7 @@ def _quote_accept(*, transaction, company, user, idempotency_key, envelope=None,
             raise StageConflict(_("%(code)s is at stage “%(stage)s”: quotes are received only while quoting")
                                 % {"code": tx.code, "stage": tx.stage_label()}, stage=tx.stage)
         deadline = quote_deadline_of(tx)
-        received_at = clock.procedure_now(tx)
+        received_at = arrived
         if deadline is None or received_at >= deadline:
             raise RuleViolation(
                 _("the quote deadline %(deadline)s has passed; received at %(received)s (%(source)s)")

@@ -12,7 +12,13 @@ from rest_framework.test import APIClient
 
 from bidding.crypto import seal_quote
 from ledger.models import Entry
-from tests.trading.inquiry_world import MONDAY, PASSPHRASES, make_inquiry_world, settle
+from tests.trading.inquiry_world import (
+    MONDAY,
+    PASSPHRASES,
+    PAST_CLOSING,
+    make_inquiry_world,
+    settle,
+)
 from trading import clock, workdays
 from trading.procedures.inquiry import InquiryDetails
 
@@ -85,7 +91,7 @@ def test_the_whole_inquiry_through_the_api(iw):
     text = ledger_text()
     assert all(c.name not in text and c.uscc not in text for _u, c in iw.suppliers)
 
-    clock.advance(deadline - clock.now() + timedelta(seconds=1))
+    clock.advance(deadline - clock.now() + PAST_CLOSING)
     settle()
     closed = ok(APIClient().get(f"{base}/opening/"))["closed"]
     assert closed["count"] == 3

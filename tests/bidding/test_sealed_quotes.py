@@ -214,3 +214,33 @@ def test_a_quote_needs_the_rounds_opening_key():
     r.key.delete()
     with pytest.raises(StageConflict):
         r.submit(0, "1.00")
+
+
+def test_a_quote_that_arrived_in_time_but_waited_for_the_lock_is_accepted(monkeypatch):
+    """At a busy deadline a quote may wait behind others for the transaction's row lock:
+    its arrival, not the end of that wait, is what the deadline is checked against."""
+    from bidding.services import sealed
+
+    r = quoting_round()
+    envelope = r.seal(0, "76500.00")
+    real_lock = sealed._lock
+    processed_at = []
+
+    def slow_lock(transaction):
+        clock.advance(timedelta(seconds=2))  # the wait behind other quotes
+        processed_at.append(clock.now())
+        return real_lock(transaction)
+
+    monkeypatch.setattr(sealed, "_lock", slow_lock)
+    quote = r.submit(0, envelope=envelope, at=DEADLINE - timedelta(seconds=1))
+    assert processed_at[0] > DEADLINE  # processed after the deadline...
+    assert quote.received_at == DEADLINE - timedelta(seconds=1)  # ...but it arrived before it
+
+
+def test_the_bids_close_a_few_seconds_after_the_deadline_to_take_in_quotes_in_flight():
+    from trading.procedures.inquiry import QUOTE_CLOSE_GRACE_SECONDS
+
+    r = quoting_round()
+    [(when, action)] = r.tx.due_events(DEADLINE)
+    assert when == DEADLINE + timedelta(seconds=QUOTE_CLOSE_GRACE_SECONDS * r.tx.time_factor)
+    assert action in ("close_quotes", "fail_quotes")

@@ -3,12 +3,17 @@ three suppliers seal their quotes, the custodians open them, the group assesses,
 purchaser confirms the award. Screenshots go to docs/screenshots/ for the user guide."""
 
 import re
-from datetime import timedelta
 
 import pytest
 
 from bidding.models import Draw, PanelMember
-from tests.trading.inquiry_world import MONDAY, PASSPHRASES, make_inquiry_world, settle
+from tests.trading.inquiry_world import (
+    MONDAY,
+    PASSPHRASES,
+    PAST_CLOSING,
+    make_inquiry_world,
+    settle,
+)
 from trading import clock
 from trading.procedures.inquiry import InquiryDetails
 
@@ -72,7 +77,7 @@ def test_clerk_suppliers_custodians_opening_and_award(new_page, shot):
                 shot(supplier, "12-supplier-receipt")
 
         deadline = InquiryDetails.objects.get(transaction=iw.tx).quote_deadline
-        clock.advance(deadline - clock.now() + timedelta(seconds=1))
+        clock.advance(deadline - clock.now() + PAST_CLOSING)
         settle()  # the tick closes the quotes at the deadline
 
         clerk.goto(f"/bidding/opening/{code}/")

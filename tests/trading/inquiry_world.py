@@ -1,7 +1,7 @@
 """The 13-computers inquiry's people and a helper to walk it, for the inquiry tests."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bidding.crypto import seal_quote
@@ -12,11 +12,15 @@ from ledger.services import ledger_run_sequencer
 from tests.factories import make_transaction, make_user, make_world
 from trading import clock
 from trading.models import Role
+from trading.procedures.inquiry import QUOTE_CLOSE_GRACE_SECONDS
 from trading.services.ticks import tick
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 # A Monday without holidays around it: the notice goes out then.
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=BEIJING)
+# Real time from a quote deadline until the bids have closed (the closing waits a few seconds
+# for quotes that arrived in time: QUOTE_CLOSE_GRACE_SECONDS).
+PAST_CLOSING = timedelta(seconds=QUOTE_CLOSE_GRACE_SECONDS + 1)
 PASSPHRASES = {"clerk": "clerk-custodian-pass", "supervisor": "supervisor-custodian-pass",
                "purchaser": "purchaser-custodian-pass"}
 
@@ -75,4 +79,4 @@ def submit_quote(iw, index, price):
     return quote_submit(transaction=iw.tx, company=company, envelope=envelope, user=user)
 
 
-__all__ = ["MONDAY", "PASSPHRASES", "clock", "make_inquiry_world", "settle", "submit_quote", "uscc"]
+__all__ = ["MONDAY", "PAST_CLOSING", "PASSPHRASES", "clock", "make_inquiry_world", "settle", "submit_quote", "uscc"]

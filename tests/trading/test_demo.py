@@ -10,7 +10,7 @@ from bidding.crypto import seal_quote
 from bidding.models import Company, OpeningKey, OpeningRecord, PanelMember
 from bidding.services.sealed import quote_submit
 from ledger.services import ledger_run_sequencer
-from tests.trading.inquiry_world import MONDAY
+from tests.trading.inquiry_world import MONDAY, PAST_CLOSING
 from trading import clock, workdays
 from trading.demo import DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo
 from trading.models import Transaction, User
@@ -56,7 +56,7 @@ def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbo
         # Real time needed for the deadline to pass: a few minutes at 1440x.
         real = clock.real_time_of(tx, InquiryDetails.objects.get(transaction=tx).quote_deadline)
         assert real - clock.now() < timedelta(minutes=10)
-        clock.advance(real - clock.now() + timedelta(seconds=1))
+        clock.advance(real - clock.now() + PAST_CLOSING)
         settle()
         assert Transaction.objects.get(pk=tx.pk).stage == "quotes_closed"
         services.inquiry_open_quotes(code=tx.code, user=users["clerk"], secrets=[

@@ -9,7 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 from bidding.models import OpeningRecord, PanelMember
-from tests.trading.inquiry_world import MONDAY, PASSPHRASES, make_inquiry_world, settle
+from tests.trading.inquiry_world import (
+    MONDAY,
+    PASSPHRASES,
+    PAST_CLOSING,
+    make_inquiry_world,
+    settle,
+)
 from trading import clock, workdays
 from trading.models import Transaction
 from trading.procedures.inquiry import InquiryDetails
@@ -69,7 +75,7 @@ def walk_to_opened(iw):
         response = supplier.post(reverse("sealed-quote", args=[code, company.uscc]),
                                  {"price": price, "understood": "yes", "idempotency_key": key})
         assert response.status_code == 302, response.content.decode()[-2000:]
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + timedelta(seconds=1))
+    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + PAST_CLOSING)
     settle()
     assert stage(iw) == "quotes_closed"
     response = clerk.post(reverse("sealed-opening", args=[code]), {

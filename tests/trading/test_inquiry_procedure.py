@@ -14,6 +14,7 @@ from ledger.verify import LogChecker
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
+    PAST_CLOSING,
     make_inquiry_world,
     settle,
     submit_quote,
@@ -65,7 +66,7 @@ def issue_notice(iw, deadline=None, invite=4):
 
 
 def pass_deadline(iw):
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + timedelta(seconds=1))
+    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + PAST_CLOSING)
     settle()
     iw.tx = Transaction.objects.get(pk=iw.tx.pk).as_procedure()
     return iw.tx

@@ -25,6 +25,8 @@ on the transaction when the notice is issued. docs/procedures/inquiry.md has the
 machine, generated from this module.
 """
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
@@ -34,6 +36,10 @@ from ledger.core.entry import format_ts
 from ..models.people import Role
 from ..models.transactions import Stage, Transaction, TransactionType, holds_role
 from . import register
+
+# How long after the deadline the bids close: time for the quotes that arrived before it
+# (their arrival is what counts) to be processed. Real seconds.
+QUOTE_CLOSE_GRACE_SECONDS = 3
 
 
 class InquiryStage(models.TextChoices):
@@ -226,7 +232,10 @@ class Inquiry(Transaction):
         if self.stage == InquiryStage.QUOTING and d.quote_deadline:
             from ..services import inquiry
 
-            return [(d.quote_deadline, inquiry.closing_action(self))]
+            # Quotes that arrived before the deadline but wait for the row lock behind others
+            # are taken in first: the closing comes QUOTE_CLOSE_GRACE (real seconds) later.
+            grace = timedelta(seconds=QUOTE_CLOSE_GRACE_SECONDS * (self.time_factor or 1))
+            return [(d.quote_deadline + grace, inquiry.closing_action(self))]
         if self.stage == InquiryStage.EVALUATED and d.confirm_by:
             return [(d.confirm_by, "confirm_by_silence")]
         if self.stage == InquiryStage.RESULT_PUBLISHED and d.challenge_until:
