@@ -135,6 +135,7 @@ def test_the_thirteen_computers_end_to_end(iw):
     tx = transaction_transition(code=tx.code, action="publish_result", user=iw.world.clerk)
     assert tx.stage == "result_published"
     result = Notice.objects.get(transaction=tx, kind="result")
+    assert "含运输、安装、税费及三年上门保修" in result.body  # the result carries the inquiry notice
     assert "专家1" in result.body or "专家2" in result.body or "专家3" in result.body or "专家4" in result.body
     assert Notice.objects.filter(transaction=tx, kind="award", addressee=iw.suppliers[1][1]).exists()
     assert Notice.objects.filter(transaction=tx, kind="outcome").count() == 3

@@ -537,10 +537,17 @@ def on_publish_result(tx, *, now, user, **_ignored):
 
 
 def _result_text(tx, d, award, members, rows) -> str:
+    inquiry_notice = Notice.objects.filter(transaction=tx, round=tx.round, kind=NoticeKind.INQUIRY,
+                                           addressee__isnull=True).order_by("-published_at").first()
     lines = [
         _("Transaction %(code)s: %(title)s, round %(round)d") % {"code": tx.code, "title": tx.title, "round": tx.round},
         _("Inquiry notice issued %(date)s; quote deadline %(deadline)s")
         % {"date": _local(d.notice_issued_at), "deadline": _local(d.quote_deadline)},
+    ]
+    if inquiry_notice is not None:
+        lines += [_("The inquiry notice (SHA-256 %(sha)s):") % {"sha": inquiry_notice.sha256},
+                  *("  " + line for line in inquiry_notice.body.splitlines())]
+    lines += [
         _("Supplier awarded: %(company)s (%(uscc)s), price %(price)s yuan")
         % {"company": award.quote.company.name, "uscc": award.quote.company.uscc, "price": f"{award.price:,.2f}"},
         _("Award rule: the lowest-priced responsive quote within the budget (%(budget)s yuan)")
