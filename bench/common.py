@@ -204,14 +204,15 @@ def _admin_connection():
     return connection
 
 
-def _drop_leftovers(cursor):
-    """Databases of earlier runs killed outright (SIGKILL: no cleanup): bench_<pid> whose
-    process is gone. Without FORCE: one still in use is left alone."""
+def _drop_leftovers(cursor, *, like="bench\\_%", pattern=r"bench_(\d+)"):
+    """Databases of earlier runs killed outright (SIGKILL: no cleanup) whose name matches
+    `pattern` (the run's pid as its group) and whose process is gone. Without FORCE: one
+    still in use is left alone."""
     import re
 
-    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")
+    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])
     for (name,) in cursor.fetchall():
-        match = re.fullmatch(r"bench_(\d+)", name)
+        match = re.fullmatch(pattern, name)
         if not match or _alive(int(match.group(1))):
             continue
         try:
@@ -219,6 +220,32 @@ def _drop_leftovers(cursor):
             log(f"dropped {name}, left behind by a run that was killed")
         except Exception as exc:
             log(f"could not drop {name}, left behind by a killed run: {exc}")
+
+
+def start_gunicorn(start, args):
+    """gunicorn on a free port with `args` (workers, threads...) through `start(name, argv)`
+    (a BenchSession's), and wait until it answers GET /ledger/key. Returns (child, port)."""
+    import http.client
+
+    port = free_port()
+    server = start("gunicorn", [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", *args,
+                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning"])
+
+    def up():
+        if not server.alive():
+            raise RuntimeError(f"gunicorn exited:\n{server.tail()}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/ledger/key")
+            ok = connection.getresponse().status == 200
+            connection.close()
+            return ok
+        except OSError:
+            return False
+
+    if not wait_for(up, 60, interval=0.2):
+        raise RuntimeError(f"gunicorn did not answer:\n{server.tail()}")
+    return server, port
 
 
 def _alive(pid):

@@ -32,7 +32,6 @@ import json
 import math
 import os
 import random
-import re
 import secrets
 import subprocess
 import sys
@@ -54,14 +53,14 @@ from bench.common import (  # noqa: E402
     Child,
     Stopwatch,
     _admin_connection,
-    _alive,
+    _drop_leftovers,
     fmt_ms,
-    free_port,
     group_cpu_seconds,
     log,
     median,
     percentile,
     result,
+    start_gunicorn,
     summary,
     wait_for,
 )
@@ -202,28 +201,9 @@ class Spike:
         ])
 
     def start_server(self):
-        port = free_port()
-        server = self.start("gunicorn", [
-            str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--worker-class", "gthread",
-            "--workers", str(GUNICORN["workers"]), "--threads", str(GUNICORN["threads"]),
-            "--keep-alive", str(GUNICORN["keep_alive"]), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-        ])
-
-        def up():
-            if not server.alive():
-                raise RuntimeError(f"gunicorn exited:\n{server.tail()}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/ledger/key")
-                ok = connection.getresponse().status == 200
-                connection.close()
-                return ok
-            except OSError:
-                return False
-
-        if not wait_for(up, 60, interval=0.2):
-            raise RuntimeError(f"gunicorn did not answer:\n{server.tail()}")
-        return server, port
+        return start_gunicorn(self.start, [
+            "--worker-class", "gthread", "--workers", str(GUNICORN["workers"]),
+            "--threads", str(GUNICORN["threads"]), "--keep-alive", str(GUNICORN["keep_alive"])])
 
     def close(self):
         for child in reversed(self.children):
@@ -246,16 +226,7 @@ class Spike:
 
 def drop_leftovers(cursor):
     """Spike databases of runs killed outright (bench_<pid>_spike whose process is gone)."""
-    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%\\_spike'")
-    for (name,) in cursor.fetchall():
-        match = re.fullmatch(r"bench_(\d+)_spike", name)
-        if not match or _alive(int(match.group(1))):
-            continue
-        try:
-            cursor.execute(f'DROP DATABASE "{name}"')
-            log(f"dropped {name}, left behind by a run that was killed")
-        except Exception as exc:
-            log(f"could not drop {name}, left behind by a killed run: {exc}")
+    _drop_leftovers(cursor, like="bench\\_%\\_spike", pattern=r"bench_(\d+)_spike")
 
 
 # --- setup steps (child processes, Django set up with the spike's environment) -----------------------------

@@ -26,18 +26,16 @@ import http.client
 import json
 import random
 import time
-from pathlib import Path
 
 from .common import (
     PYTHON,
     ROOT,
     Stopwatch,
     fmt_ms,
-    free_port,
     log,
     result,
+    start_gunicorn,
     summary,
-    wait_for,
 )
 from .sequencing import add_pending, payloads
 
@@ -147,28 +145,7 @@ class Client:
 
 
 def start_server(session):
-    port = free_port()
-    gunicorn = str(Path(PYTHON).parent / "gunicorn")
-    server = session.start("gunicorn", [
-        gunicorn, "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning",
-    ])
-
-    def up():
-        if not server.alive():
-            raise RuntimeError(f"gunicorn exited:\n{server.tail()}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/ledger/key")
-            ok = connection.getresponse().status == 200
-            connection.close()
-            return ok
-        except OSError:
-            return False
-
-    if not wait_for(up, 60, interval=0.2):
-        raise RuntimeError(f"gunicorn did not answer:\n{server.tail()}")
-    return server, port
+    return start_gunicorn(session.start, ["--workers", "2"])
 
 
 # --- checking the answers ---------------------------------------------------------------------------------
