@@ -5,13 +5,15 @@ bidding.services.companies; errors in the project's JSON shape (api/errors.py)."
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bidding import selectors
 from bidding.models import Company, SupplierPoolEntry
 from bidding.services.companies import company_register
+
+from .parsers import StrictJSONParser
 
 
 class CompanyRegisterInput(serializers.Serializer):
@@ -53,7 +55,7 @@ ERRORS = {
 
 
 class CompanyListView(APIView):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [StrictJSONParser, FormParser]
 
     @extend_schema(request=CompanyRegisterInput, responses={201: CompanyOutput, **ERRORS})
     def post(self, request):

@@ -48,6 +48,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid_input", _first_message(exc.detail), {"fields": exc.detail})
+    elif isinstance(exc, exceptions.ParseError):  # a body that is not JSON (api/parsers.py): malformed input too
+        response.data = error_body("invalid_input", str(exc.detail))
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         response.data = error_body(code, exc.detail if isinstance(exc.detail, str) else str(exc.detail))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -26,6 +26,8 @@ from trading.errors import InvalidInput
 from trading.models import Notice
 from trading.services import inquiry as services
 
+from .parsers import StrictJSONParser
+from .serializers import RecordId, YuanText
 from .views import ERRORS, _out
 
 
@@ -48,7 +50,8 @@ class DrawInput(serializers.Serializer):
 
 
 class GroupInput(serializers.Serializer):
-    purchaser_reps = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    purchaser_reps = serializers.ListField(child=RecordId(), required=False, default=list, max_length=50,
+                                           help_text="user ids of the purchaser's representatives")
     expected_stage = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -57,10 +60,10 @@ class NoticeInput(serializers.Serializer):
     price_composition = serializers.CharField(trim_whitespace=False)
     award_criterion = serializers.CharField(trim_whitespace=False)
     use_supplier_draw = serializers.BooleanField(required=False, default=False)
-    invitees = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+    invitees = serializers.ListField(child=RecordId(), required=False, default=list, max_length=500,
                                      help_text="company ids, when not using the supplier draw")
-    supervisor = serializers.IntegerField(help_text="user id of the supervisor custodian")
-    purchaser_rep = serializers.IntegerField(help_text="user id of the purchaser's representative custodian")
+    supervisor = RecordId(help_text="user id of the supervisor custodian")
+    purchaser_rep = RecordId(help_text="user id of the purchaser's representative custodian")
     expected_stage = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -75,7 +78,7 @@ class SignInput(serializers.Serializer):
 
 
 class ChallengeInput(serializers.Serializer):
-    company = serializers.IntegerField()
+    company = RecordId(help_text="id of the company you represent (see /api/v1/companies/mine/)")
     text = serializers.CharField(trim_whitespace=False)
 
 
@@ -84,7 +87,7 @@ class AnswerInput(serializers.Serializer):
 
 
 class ContractInput(serializers.Serializer):
-    amount = serializers.CharField(max_length=24)
+    amount = YuanText()
     signed_on = serializers.DateField()
     file = serializers.FileField()
     expected_stage = serializers.CharField(required=False, allow_blank=True, default="")
@@ -257,7 +260,7 @@ class AnswerView(APIView):
 
 
 class ContractView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
 
     @extend_schema(request={"multipart/form-data": ContractInput},
                    responses={200: OpenApiResponse(description="the transaction"), **ERRORS})

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +34,8 @@ from ledger.core.entry import format_ts
 from trading import selectors as trading_selectors
 from trading.errors import InvalidInput, NotPermitted
 from trading.models import User
+
+from .parsers import StrictJSONParser
 
 ERRORS = {
     400: OpenApiResponse(description="invalid input, e.g. an envelope of the wrong size or not base64"),
@@ -141,7 +143,7 @@ def _represented(user, uscc) -> Company:
 
 
 class QuoteSubmitView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request={"application/json": QuoteInput, "multipart/form-data": QuoteInput},
                    responses={201: QuoteOutput, 200: QuoteOutput, **ERRORS},
@@ -250,7 +252,7 @@ def _opening_state(tx):
 
 
 class OpeningView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()

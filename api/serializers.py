@@ -1,6 +1,7 @@
 """Input and output serializers (separate, HackSoft style). Inputs carry what the client
 sent; the services decide whether it is acceptable."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from trading.models import (
@@ -12,6 +13,39 @@ from trading.models import (
     TransactionType,
 )
 from trading.selectors import available_transitions
+from trading.text import MAX_ID
+
+
+class RecordId(serializers.IntegerField):
+    """A record number: 1 .. the largest the database stores, in ASCII digits (DRF's own
+    IntegerField would take "٣" for 3 and let 2**70 through to the query)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.strip().isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class YuanText(serializers.CharField):
+    """Money in: yuan as a decimal string ("128000.00"). A JSON number is refused rather than
+    turned into text: 0.1 + 0.2 style floats have no place near money (LEDGER.md section 2)."""
+
+    default_error_messages = {"not_text": _('give yuan as a decimal string, e.g. "128000.00", not a number')}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 24)
+        kwargs.setdefault("help_text", 'yuan as a decimal string, e.g. "128000.00"')
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
 
 
 class TokenInput(serializers.Serializer):
@@ -50,16 +84,16 @@ class StationOutput(serializers.ModelSerializer):
 
 
 class TransactionCreateInput(serializers.Serializer):
-    unit = serializers.IntegerField(help_text="id of the owning unit (see /api/v1/stations/)")
+    unit = RecordId(help_text="id of the owning unit (see /api/v1/stations/)")
     type = serializers.ChoiceField(choices=TransactionType.choices)
     title = serializers.CharField(max_length=200, trim_whitespace=False)
-    amount = serializers.CharField(max_length=24, help_text='yuan as a decimal string, e.g. "128000.00"')
+    amount = YuanText()
     description = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
 
 
 class TransactionUpdateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, trim_whitespace=False)
-    amount = serializers.CharField(max_length=24, required=False)
+    amount = YuanText(required=False)
     description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from trading.services.transactions import (
 from trading.services.transitions import transaction_transition
 
 from . import serializers as s
+from .parsers import StrictJSONParser
 
 ERRORS = {
     400: OpenApiResponse(description="invalid input: {\"error\": {\"code\", \"message\", \"details\"}}"),
@@ -130,7 +131,7 @@ class TransitionView(APIView):
     terminate, archive (and the procedure's own). `available_actions` of a transaction
     lists what you may do now."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [StrictJSONParser, FormParser]
 
     @extend_schema(request=s.TransitionInput, responses={200: s.TransactionOutput, **ERRORS})
     def post(self, request, code, action):

@@ -1,6 +1,7 @@
 """Money: yuan as Decimal with exactly two places; never float."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -10,32 +11,27 @@ MAX_AMOUNT = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_p
 CENT = Decimal("0.01")
 
 
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ASCII digits: no exponent, sign, "_" or other scripts
+
+
 def parse_yuan(value, *, field: str) -> Decimal:
-    """Parse '128000', '128,000.00' or a Decimal into yuan; refuse what is not money."""
+    """Parse '128000', '128,000.00', '¥128000' or a Decimal into yuan; refuse what is not money
+    written plainly (exponents such as 1e9, signs, NaN, more than two decimal places)."""
     if isinstance(value, float):
         raise InvalidInput(_("%(field)s must be given as a decimal string, not a float") % {"field": field})
+    not_money = InvalidInput(_("%(field)s must be an amount in yuan, e.g. 128000.00") % {"field": field}, field=field)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise not_money
+        value = f"{value:f}"
     text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
     text = text.removeprefix("¥").removeprefix("￥").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(
-            _("%(field)s must be an amount in yuan, e.g. 128000.00") % {"field": field}, field=field
-        ) from None
-    if not amount.is_finite():
-        raise InvalidInput(_("%(field)s must be an amount in yuan, e.g. 128000.00") % {"field": field})
-    if amount <= 0:
-        raise InvalidInput(_("%(field)s must be greater than zero") % {"field": field}, field=field)
-    if amount > MAX_AMOUNT:  # before quantize, which cannot handle huge exponents (1e999)
-        raise InvalidInput(
-            _("%(field)s is larger than the platform accepts (%(max)s yuan)")
-            % {"field": field, "max": f"{MAX_AMOUNT:,.2f}"},
-            field=field,
-        )
-    if amount.as_tuple().exponent < -10:  # e.g. 1e-999: certainly more than two decimals
-        raise InvalidInput(
-            _("%(field)s has at most two decimal places (fen)") % {"field": field}, field=field
-        )
+    if not _DECIMAL.fullmatch(text):
+        raise not_money
+    whole, _point, fraction = text.partition(".")
+    if len(whole.lstrip("0")) > len(str(int(MAX_AMOUNT))):
+        raise _too_large(field)
+    amount = Decimal(text)
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise InvalidInput(
             _("%(field)s has at most two decimal places (fen)") % {"field": field}, field=field
@@ -43,12 +39,15 @@ def parse_yuan(value, *, field: str) -> Decimal:
     if amount <= 0:
         raise InvalidInput(_("%(field)s must be greater than zero") % {"field": field}, field=field)
     if amount > MAX_AMOUNT:
-        raise InvalidInput(
-            _("%(field)s is larger than the platform accepts (%(max)s yuan)")
-            % {"field": field, "max": f"{MAX_AMOUNT:,.2f}"},
-            field=field,
-        )
+        raise _too_large(field)
     return amount.quantize(CENT)
+
+
+def _too_large(field):
+    return InvalidInput(
+        _("%(field)s is larger than the platform accepts (%(max)s yuan)") % {"field": field, "max": f"{MAX_AMOUNT:,.2f}"},
+        field=field,
+    )
 
 
 def format_yuan(amount) -> str:

@@ -27,3 +27,51 @@ def clean_text(value, *, field: str, max_length: int, required: bool = True,
             field=field,
         )
     return text
+
+
+MAX_ID = 2**63 - 1  # the largest record number either database stores (BigAutoField)
+
+
+def clean_id(value, *, field: str) -> int:
+    """A record number posted by a form or an API client: a whole number 1 .. MAX_ID written
+    with ASCII digits (an int, or its text). Anything else is refused naming the field, before
+    it reaches a query (where a word raises ValueError and a huge number OverflowError)."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, int) and not isinstance(text, bool):
+        number = text
+    elif isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)):
+        number = int(text)
+    else:
+        number = 0
+    if not 1 <= number <= MAX_ID:
+        raise InvalidInput(_("%(field)s: choose from the list (not a record number)") % {"field": field}, field=field)
+    return number
+
+
+def clean_ids(values, *, field: str) -> list[int]:
+    """Record numbers, each as `clean_id` wants it, without repeats, in the order given."""
+    if isinstance(values, str | int) or not hasattr(values, "__iter__"):
+        values = [values]
+    seen = {}
+    for value in values:
+        seen.setdefault(clean_id(value, field=field), None)
+    return list(seen)
+
+
+def records_by_ids(queryset, values, *, field: str) -> list:
+    """The records of `queryset` numbered `values` (records given as such pass through), in the
+    order given; a number that names no record is refused, not silently left out."""
+    if isinstance(values, str | int) or not hasattr(values, "__iter__"):
+        values = [values]
+    values = list(values)
+    instances = [v for v in values if isinstance(v, queryset.model)]
+    numbers = clean_ids([v for v in values if not isinstance(v, queryset.model)], field=field)
+    found = queryset.in_bulk(numbers) if numbers else {}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        raise InvalidInput(_("%(field)s: no such record: %(numbers)s")
+                           % {"field": field, "numbers": ", ".join(str(n) for n in missing)}, field=field)
+    records = {}
+    for record in instances + [found[n] for n in numbers]:
+        records.setdefault(record.pk, record)
+    return list(records.values())

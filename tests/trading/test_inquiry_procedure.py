@@ -14,10 +14,16 @@ from ledger.verify import LogChecker
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
-    PAST_CLOSING,
+    PRICES,
+    assess_all,
+    form_group,
+    issue_notice,
     make_inquiry_world,
+    open_quotes,
+    pass_deadline,
     settle,
     submit_quote,
+    walk,
 )
 from trading import clock, workdays
 from trading.errors import RuleViolation, StageConflict
@@ -45,67 +51,6 @@ def entries(code, kind=None):
     if kind:
         rows = rows.filter(kind=kind)
     return [json.loads(bytes(e.body)) for e in rows]
-
-
-def form_group(iw, experts=3):
-    services.inquiry_announce_expert_draw(code=iw.tx.code, user=iw.world.clerk, count=experts)
-    settle()  # the draw is performed with the next checkpoint
-    return services.inquiry_form_group(code=iw.tx.code, user=iw.world.clerk)
-
-
-def issue_notice(iw, deadline=None, invite=4):
-    deadline = deadline or workdays.earliest_deadline(clock.now(), 3) + timedelta(hours=9)
-    tx = services.inquiry_issue_notice(
-        code=iw.tx.code, user=iw.world.clerk, deadline=deadline,
-        price_composition="含运输、安装、税费及三年上门保修", award_criterion="满足需求且报价最低",
-        invitees=[company.pk for _user, company in iw.suppliers[:invite]],
-        supervisor=iw.world.supervisor.pk, purchaser_rep=iw.world.purchaser.pk)
-    settle()  # quoting opens at once
-    iw.tx = Transaction.objects.get(pk=tx.pk).as_procedure()
-    return iw.tx
-
-
-def pass_deadline(iw):
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + PAST_CLOSING)
-    settle()
-    iw.tx = Transaction.objects.get(pk=iw.tx.pk).as_procedure()
-    return iw.tx
-
-
-def open_quotes(iw):
-    return services.inquiry_open_quotes(code=iw.tx.code, user=iw.world.clerk, secrets=[
-        (iw.world.clerk, PASSPHRASES["clerk"]), (iw.world.supervisor, PASSPHRASES["supervisor"])])
-
-
-def assess_all(iw, verdicts=None):
-    verdicts = verdicts or {}
-    for member in PanelMember.objects.filter(transaction=iw.tx, round=iw.tx.round):
-        for record in OpeningRecord.objects.filter(opening__transaction=iw.tx, outcome="opened"):
-            responsive = verdicts.get(record.quote.company.uscc, True)
-            services.assessment_record(code=iw.tx.code, user=member.user, commitment=record.quote.commitment,
-                                       responsive=responsive, reason="满足全部技术要求" if responsive else "显示器尺寸不符")
-        services.report_sign(code=iw.tx.code, user=member.user)
-
-
-PRICES = ["76500.00", "74800.00", "77900.00"]
-
-
-def walk(iw, until):
-    """Bring the inquiry, with three quotes, to `until`: opened, evaluated or published."""
-    form_group(iw)
-    issue_notice(iw)
-    for index, price in enumerate(PRICES):
-        submit_quote(iw, index, price)
-    pass_deadline(iw)
-    open_quotes(iw)
-    if until == "opened":
-        return iw.tx
-    assess_all(iw)
-    tx = transaction_transition(code=iw.tx.code, action="complete_evaluation", user=iw.world.clerk)
-    if until == "evaluated":
-        return tx
-    transaction_transition(code=iw.tx.code, action="confirm_award", user=iw.world.purchaser)
-    return transaction_transition(code=iw.tx.code, action="publish_result", user=iw.world.clerk)
 
 
 def test_the_thirteen_computers_end_to_end(iw):

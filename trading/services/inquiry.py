@@ -29,7 +29,7 @@ from .. import clock, rulesets, workdays
 from ..errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from ..models import Notice, NoticeKind, Role, Stage, Transaction, User
 from ..procedures.inquiry import InquiryDetails, InquiryStage
-from ..text import clean_text
+from ..text import clean_id, clean_text, records_by_ids
 from .transitions import transaction_transition
 
 PROCEDURE = "inquiry"
@@ -120,7 +120,7 @@ def on_form_group(tx, *, now, user, purchaser_reps=(), **_ignored):
               "group is formed (%(source)s): announce the draw and wait for the next checkpoint")
             % {"source": _source(tx, "group_min_size")}, rule="inquiry.experts_drawn")
     experts = [entry.user for entry in draw_selected_entries(draw)]
-    reps = list(User.objects.filter(pk__in=[getattr(u, "pk", u) for u in purchaser_reps]))
+    reps = records_by_ids(User.objects.all(), purchaser_reps, field=_("purchaser's representatives"))
     for rep in reps:
         if not rep.memberships.filter(role=Role.PURCHASER, unit_id=tx.unit_id).exists():
             raise InvalidInput(_("%(name)s does not represent %(unit)s") % {"name": rep.ledger_name(), "unit": tx.unit})
@@ -190,7 +190,7 @@ def on_issue_notice(tx, *, now, user, deadline, price_composition, award_criteri
         companies = [entry.company for entry in draw_selected_entries(draw)]
         method = InvitationMethod.DRAW
     else:
-        companies = list(Company.objects.filter(pk__in=[getattr(c, "pk", c) for c in invitees]))
+        companies = records_by_ids(Company.objects.all(), invitees, field=_("invited suppliers"))
         method = InvitationMethod.RECOMMENDATION
     minimum = rulesets.param(rule_set, "min_invitees")
     if len(companies) < minimum:
@@ -221,8 +221,12 @@ def on_issue_notice(tx, *, now, user, deadline, price_composition, award_criteri
 
 def _custodians(tx, clerk, supervisor, purchaser_rep):
     """Clerk, supervisor, purchaser's representative: three roles, three people."""
-    supervisor = supervisor if isinstance(supervisor, User) else User.objects.filter(pk=supervisor).first()
-    rep = purchaser_rep if isinstance(purchaser_rep, User) else User.objects.filter(pk=purchaser_rep).first()
+    if not isinstance(supervisor, User) and supervisor not in (None, ""):
+        supervisor = User.objects.filter(pk=clean_id(supervisor, field=_("supervisor custodian"))).first()
+    if not isinstance(purchaser_rep, User) and purchaser_rep not in (None, ""):
+        purchaser_rep = User.objects.filter(pk=clean_id(purchaser_rep, field=_("purchaser's representative custodian"))
+                                            ).first()
+    supervisor, rep = supervisor or None, purchaser_rep or None
     if supervisor is None or not supervisor.memberships.filter(role=Role.SUPERVISOR, station_id=tx.station_id).exists():
         raise InvalidInput(_("choose a supervisor of %(station)s as custodian") % {"station": tx.station},
                            field="supervisor")
@@ -613,7 +617,7 @@ def challenge_answer(*, code, user, challenge_id, answer):
     from bidding.models import Challenge
 
     tx = _clerk_transaction(code, user, stages=[InquiryStage.RESULT_PUBLISHED])
-    challenge = Challenge.objects.filter(pk=challenge_id, transaction=tx).first()
+    challenge = Challenge.objects.filter(pk=clean_id(challenge_id, field=_("challenge")), transaction=tx).first()
     if challenge is None:
         raise InvalidInput(_("no such challenge"), field="challenge")
     if challenge.answered_at:
@@ -724,10 +728,10 @@ def _clerk_transaction(code, user, *, stages):
 
 
 def _positive_int(value, field):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise InvalidInput(_("%(field)s must be a whole number") % {"field": field}) from None
+    text = str(value).strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
+        raise InvalidInput(_("%(field)s must be a whole number") % {"field": field})
+    number = int(text) if len(text) <= 6 else 10**6
     if number < 1 or number > 99:
         raise InvalidInput(_("%(field)s must be between 1 and 99") % {"field": field})
     return number

@@ -20,6 +20,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Notice, Role, User
 from ..procedures.inquiry import InquiryStage
 from ..services import inquiry as services
+from ..text import clean_id
 from .work import _detail_context, _visible_or_404
 
 
@@ -161,7 +162,8 @@ def sign_report(request, code):
 @require_POST
 def challenge(request, code):
     def call(obj):
-        company = request.user.companies.filter(pk=request.POST.get("company") or 0).first()
+        number = clean_id(request.POST.get("company", ""), field=_("supplier"))
+        company = request.user.companies.filter(pk=number).first()
         if company is None:
             raise InvalidInput(_("choose the supplier you represent"))
         services.challenge_file(code=obj.code, user=request.user, company=company, text=request.POST.get("text", ""))
