@@ -13,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "trading.views.public.bad_request"
+handler403 = "trading.views.public.permission_denied"
 handler404 = "trading.views.public.not_found"
 handler500 = "trading.views.public.server_error"

@@ -102,7 +102,7 @@ def test_api_draw_and_group_refuse_bad_numbers_and_records(iw):
     base = f"/api/v1/transactions/{iw.tx.code}/inquiry"
     for _value, payload in each({"purpose": "experts", "count": 3}, "count", BAD_IDS + [100, "3 experts"]):
         body = refused(clerk.post(f"{base}/draws/", payload, format="json"))
-        assert "count" in body["error"]["message"], (payload, body)
+        assert "count" in body["error"]["message"] or "NUL" in body["error"]["message"], (payload, body)
     for _value, payload in each({"purpose": "experts", "count": 3}, "purpose", ["", "x", None, 5, []]):
         refused(clerk.post(f"{base}/draws/", payload, format="json"))
     assert stage_of(iw) == "registered"
@@ -111,8 +111,8 @@ def test_api_draw_and_group_refuse_bad_numbers_and_records(iw):
     settle()
     for value in [v for v in BAD_IDS if v != []] + [[v] for v in BAD_IDS if not isinstance(v, list)] + [[12345678]]:
         body = refused(clerk.post(f"{base}/group/", {"purchaser_reps": value}, format="json"))
-        assert "purchaser_reps" in body["error"]["message"] or "representative" in body["error"]["message"], \
-            (payload, body)
+        message = body["error"]["message"]
+        assert "purchaser_reps" in message or "representative" in message or "NUL" in message, (value, body)
     assert stage_of(iw) == "registered"
     # The purchaser named twice is one representative: 3 experts + 1 = 4, an even group.
     refused(clerk.post(f"{base}/group/", {"purchaser_reps": [iw.world.purchaser.pk] * 2}, format="json"))
@@ -130,7 +130,8 @@ def test_api_notice_refuses_bad_records_and_text(iw):
     for field in ("supervisor", "purchaser_rep"):
         for _value, payload in each(valid, field, BAD_IDS + [12345678]):
             body = refused(clerk.post(url, payload, format="json"))
-            assert field in body["error"]["message"] or "custodian" in body["error"]["message"], (payload, body)
+            message = body["error"]["message"]
+            assert field in message or "custodian" in message or "NUL" in message, (payload, body)
     for value in BAD_IDS + [[v] for v in BAD_IDS if not isinstance(v, list)]:
         refused(clerk.post(url, {**valid, "invitees": value}, format="json"))
     # An unknown company among the invited is named, not silently left out.
@@ -302,11 +303,66 @@ def test_api_refuses_json_nested_beyond_reason_and_lone_surrogates_in_keys(iw):
 def test_the_filing_page_refuses_bad_units_and_amounts_and_keeps_what_was_typed(iw):
     purchaser = browser(iw.world.purchaser)
     valid = {"unit": str(iw.world.unit.pk), "type": "inquiry", "title": "打印机采购", "amount": "12000.00"}
-    for value in BAD_ID_TEXT + ["12345678", str(iw.world.other_station.units.get().pk)]:
+    for value in [v for v in BAD_ID_TEXT if "\x00" not in v] + ["12345678", str(iw.world.other_station.units.get().pk)]:
         response = purchaser.post(reverse("transaction-new"), {**valid, "unit": value})
         assert response.status_code == 400 and "打印机采购" in response.content.decode(), value
+    # A NUL is refused before any view (trading.middleware.RefuseNulMiddleware), naming the rule.
+    response = purchaser.post(reverse("transaction-new"), {**valid, "unit": "1\x00"})
+    assert response.status_code == 400 and b"NUL" in response.content and b'role="alert"' in response.content
     for value in ["", "abc", "-1", "NaN", "1e9", "1_000", "٣٠٠", "9" * 19, "12.345"]:
         response = purchaser.post(reverse("transaction-new"), {**valid, "amount": value})
         assert response.status_code == 400 and "打印机采购" in response.content.decode(), value
         assert b'role="alert"' in response.content or b"errorlist" in response.content, value
     assert not Transaction.objects.exclude(pk=iw.tx.pk).exists()
+
+
+HOSTILE_QUERY = ["%00", "a%00b", "%ED%A0%80", "x" * 3000, "-1", str(HUGE), "JY-2026-0001%00", "%FF%FE"]
+
+
+def test_public_pages_and_endpoints_take_any_query_or_path_without_a_500(iw, client):
+    """A NUL in a query is an error on PostgreSQL's side (psycopg refuses it): every page and
+    endpoint that takes a code or a number from the address must refuse or ignore it first."""
+    code = iw.tx.code
+    urls = []
+    for q in HOSTILE_QUERY:
+        urls += [f"/audit/?code={q}", f"/audit/?before={q}", f"/audit/?after={q}", f"/audit/?kind={q}",
+                 f"/audit/checkpoints/?before={q}", f"/audit/checkpoints/?after={q}", f"/notices/?code={q}",
+                 f"/notices/?page={q}", f"/api/v1/notices/?code={q}", f"/api/v1/notices/?limit={q}&offset={q}",
+                 f"/audit/transactions/{q}/", f"/api/v1/transactions/{q}/opening-key/", f"/notices/{q}/",
+                 f"/ledger/entries?start={q}", f"/ledger/checkpoints?after={q}",
+                 f"/ledger/proof/inclusion?index={q}&size=1", f"/ledger/proof/consistency?old=1&new={q}",
+                 f"/accounts/login/?next={q}", f"/?lang={q}"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+    supervisor = browser(iw.world.supervisor)
+    for q in HOSTILE_QUERY:
+        for url in [f"/work/?code={q}", f"/work/?stage={q}", f"/work/transactions/{q}/",
+                    f"/work/transactions/{code}/inquiry/comparison/?format={q}",
+                    f"/work/transactions/{code}/documents/{q}/", f"/api/v1/transactions/?code={q}",
+                    f"/api/v1/transactions/?stage={q}", f"/api/v1/transactions/{q}/",
+                    f"/api/v1/transactions/{q}/inquiry/", f"/api/v1/transactions/{code}/quotes/mine/{q}/receipt/"]:
+            response = supervisor.get(url)
+            assert response.status_code in (200, 302, 400, 403, 404), (url, response.status_code)
+
+
+def test_a_nul_anywhere_is_refused_before_any_view(iw, client):
+    response = client.post(reverse("login"), {"username": "clerk\x00", "password": "x"})
+    assert response.status_code == 400 and b"NUL" in response.content
+    response = api(iw.world.purchaser).post("/api/v1/transactions/", {
+        "unit": iw.world.unit.pk, "type": "inquiry", "title": "打印机采购", "amount": "1.00", "x\x00": 1}, format="json")
+    assert refused(response)["error"]["code"] == "invalid_input" and "NUL" in response.json()["error"]["message"]
+    response = client.get("/api/v1/notices/?code=JY%00")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_input"
+    assert not Transaction.objects.exclude(pk=iw.tx.pk).exists()
+
+
+def test_error_pages_are_translated_and_say_what_is_wrong(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    text = response.content.decode()
+    assert response.status_code == 404 and "There is nothing at this address." in text and "tried" not in text
+    client.cookies["django_language"] = "zh-hans"
+    assert "此地址没有内容" in client.get("/no-such-page/").content.decode()
+    response = client.get("/audit/transactions/JY-2099-9999/")
+    assert response.status_code == 404 and 'role="alert"' in response.content.decode()

@@ -23,3 +23,35 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         translation.deactivate()
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address or in a posted form is never meant, and PostgreSQL
+    cannot hold one (psycopg refuses the query with ValueError, a 500). Refused here, for
+    every page and endpoint at once, with a 400 that says so."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            from .views.public import bad_request
+
+            message = _("The request contains a NUL character (\\0), which no address or form field may hold.")
+            if request.path.startswith(("/api/", "/ledger/")):
+                return JsonResponse({"error": {"code": "invalid_input", "message": message}}, status=400)
+            return bad_request(request, message=message)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        forms = [request.GET]
+        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                                 "multipart/form-data"):
+            forms.append(request.POST)
+        return "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for form in forms for key, values in form.lists())

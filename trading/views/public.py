@@ -117,11 +117,30 @@ def audit_checkpoints(request):
     })
 
 
+def _said(exception):
+    """The message an Http404 or PermissionDenied was raised with, if it was given one (not
+    a URL resolver's report, which lists the site's patterns)."""
+    message = exception.args[0] if exception is not None and exception.args else None
+    return message if isinstance(message, str) and message else None
+
+
 def not_found(request, exception=None):
     return render(request, "public/error.html", {
-        "title": _("Not found"), "message": str(exception) if exception and str(exception) else
-        _("There is nothing at this address."),
+        "title": _("Not found"), "message": _said(exception) or _("There is nothing at this address."),
     }, status=404)
+
+
+def bad_request(request, exception=None, message=None):
+    return render(request, "public/error.html", {
+        "title": _("Bad request"),
+        "message": message or _("The request could not be understood: check the address or the form and try again."),
+    }, status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "public/error.html", {
+        "title": _("Not permitted"), "message": _said(exception) or _("Your role does not allow this."),
+    }, status=403)
 
 
 def server_error(request):
