@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 
 from bidding.models import DrawPurpose
 from trading import selectors, selectors_inquiry
-from trading.errors import InvalidInput
-from trading.models import Notice
+from trading.errors import InvalidInput, NotPermitted
+from trading.models import Notice, Role
 from trading.services import inquiry as services
 
 from .parsers import StrictJSONParser
@@ -234,6 +234,26 @@ class ComparisonView(APIView):
         return Response({"rows": table})
 
 
+class ChoicesView(APIView):
+    @extend_schema(responses={200: OpenApiResponse(description=(
+        "for the station's clerk: who may be named purchaser's representative or custodian, the "
+        "station's supervisors, the active supplier pool (ids for the group and notice requests), "
+        "the rule set's numbers and the earliest quote deadline allowed now (procedure time)")),
+        403: ERRORS[403], 404: ERRORS[404]})
+    def get(self, request, code):
+        obj = _visible(request, code)
+        if Role.CLERK not in selectors_inquiry.viewer_roles(obj, request.user):
+            raise NotPermitted(_("this is done by a clerk of %(station)s") % {"station": obj.station})
+        c = selectors_inquiry.clerk_choices(obj)
+        people = lambda users: [{"id": u.pk, "name": u.ledger_name()} for u in users]  # noqa: E731
+        return Response({
+            "group_min_size": c["group_min_size"], "min_invitees": c["min_invitees"],
+            "earliest_deadline": _ts(c["earliest_deadline"]), "calendar_error": c["calendar_error"],
+            "purchaser_representatives": people(c["unit_purchasers"]), "supervisors": people(c["supervisors"]),
+            "supplier_pool": [{"id": x.pk, "uscc": x.uscc, "name": x.name} for x in c["companies"]],
+        })
+
+
 class ChallengeView(APIView):
     @extend_schema(request=ChallengeInput, responses={201: OpenApiResponse(description="filed"), **ERRORS})
     def post(self, request, code):
@@ -309,6 +329,7 @@ urlpatterns = [
     path("transactions/<str:code>/inquiry/notice/", NoticeView.as_view(), name="api-inquiry-notice"),
     path("transactions/<str:code>/inquiry/assessments/", AssessmentView.as_view(), name="api-inquiry-assess"),
     path("transactions/<str:code>/inquiry/report/", SignView.as_view(), name="api-inquiry-sign"),
+    path("transactions/<str:code>/inquiry/choices/", ChoicesView.as_view(), name="api-inquiry-choices"),
     path("transactions/<str:code>/inquiry/comparison/", ComparisonView.as_view(), name="api-inquiry-comparison"),
     path("transactions/<str:code>/inquiry/challenges/", ChallengeView.as_view(), name="api-inquiry-challenges"),
     path("transactions/<str:code>/inquiry/challenges/<int:challenge_id>/answer/", AnswerView.as_view(),

@@ -67,6 +67,7 @@ class MembershipOutput(serializers.ModelSerializer):
 
 
 class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
     username = serializers.CharField()
     full_name = serializers.CharField()
     memberships = MembershipOutput(many=True)

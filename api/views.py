@@ -54,7 +54,7 @@ class MeView(APIView):
     def get(self, request):
         user = request.user
         return Response(s.MeOutput({
-            "username": user.username, "full_name": user.full_name,
+            "id": user.pk, "username": user.username, "full_name": user.full_name,
             "memberships": user.memberships.select_related("station", "unit"),
         }).data)
 

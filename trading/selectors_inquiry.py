@@ -113,3 +113,35 @@ def notices_for(tx, user):
 
 def public_notices():
     return Notice.objects.filter(addressee__isnull=True).select_related("transaction").order_by("-published_at", "-pk")
+
+
+def clerk_choices(tx) -> dict:
+    """What the clerk chooses from to form the group and issue the notice (the page's forms
+    and GET /api/v1/transactions/{code}/inquiry/choices/): the purchaser's people who may sit
+    in the group or hold a custodian's share, the station's supervisors, the active supplier
+    pool, and the rule set's numbers with the earliest quote deadline it allows now."""
+    from bidding.models import Company
+
+    from . import rulesets, workdays
+    from .errors import DomainError
+    from .models import User
+
+    rule_set = rulesets.in_force(tx.station, "inquiry")
+    choices = {
+        "group_min_size": rulesets.param(rule_set, "group_min_size"),
+        "min_invitees": rulesets.param(rule_set, "min_invitees"),
+        "unit_purchasers": User.objects.filter(memberships__role=Role.PURCHASER,
+                                               memberships__unit=tx.unit).distinct().order_by("pk"),
+        "supervisors": User.objects.filter(memberships__role=Role.SUPERVISOR,
+                                           memberships__station=tx.station).distinct().order_by("pk"),
+        "companies": Company.objects.filter(pool_entries__station=tx.station,
+                                            pool_entries__active=True).distinct().order_by("pk"),
+        "earliest_deadline": None,
+        "calendar_error": None,
+    }
+    try:
+        choices["earliest_deadline"] = workdays.earliest_deadline(
+            clock.procedure_now(tx), rulesets.param(rule_set, "quote_period_working_days"))
+    except DomainError as exc:
+        choices["calendar_error"] = exc.message
+    return choices

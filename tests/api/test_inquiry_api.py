@@ -3,7 +3,7 @@ and what the API shows each role before and after the deadline."""
 
 import base64
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -57,17 +57,24 @@ def test_the_whole_inquiry_through_the_api(iw):
 
     ok(clerk.post(f"{base}/inquiry/draws/", {"purpose": "experts", "count": 3}, format="json"), 201)
     settle()
+    # What a client chooses from, by id: the purchaser's people, supervisors, the supplier pool.
+    assert client(iw.world.purchaser).get(f"{base}/inquiry/choices/").status_code == 403
+    choices = ok(clerk.get(f"{base}/inquiry/choices/"))
+    assert choices["purchaser_representatives"] == [{"id": iw.world.purchaser.pk, "name": "张伟"}]
+    assert {"id": iw.world.supervisor.pk, "name": "赵刚"} in choices["supervisors"]
+    assert [c["uscc"] for c in choices["supplier_pool"]] == [c.uscc for _u, c in iw.suppliers]
+    assert choices["group_min_size"] == 3 and choices["min_invitees"] == 3
     ok(clerk.post(f"{base}/inquiry/group/", {"expected_stage": "registered"}, format="json"))
-    deadline = workdays.earliest_deadline(clock.now(), 3) + timedelta(hours=9)
-    refused = clerk.post(f"{base}/inquiry/notice/", {
-        "deadline": (deadline - timedelta(days=1)).isoformat(), "price_composition": "含税含运费",
-        "award_criterion": "报价最低", "invitees": [c.pk for _u, c in iw.suppliers],
-        "supervisor": iw.world.supervisor.pk, "purchaser_rep": iw.world.purchaser.pk}, format="json")
+    earliest = datetime.fromisoformat(ok(clerk.get(f"{base}/inquiry/choices/"))["earliest_deadline"])
+    assert earliest == workdays.earliest_deadline(clock.now(), 3)
+    deadline = earliest + timedelta(hours=9)
+    notice = {"price_composition": "含税含运费", "award_criterion": "报价最低",
+              "invitees": [c["id"] for c in choices["supplier_pool"]], "supervisor": choices["supervisors"][0]["id"],
+              "purchaser_rep": choices["purchaser_representatives"][0]["id"]}
+    refused = clerk.post(f"{base}/inquiry/notice/", {**notice, "deadline": (deadline - timedelta(days=1)).isoformat()},
+                         format="json")
     assert refused.status_code == 422 and refused.json()["error"]["details"]["rule"] == "inquiry.quote_period"
-    ok(clerk.post(f"{base}/inquiry/notice/", {
-        "deadline": deadline.isoformat(), "price_composition": "含税含运费", "award_criterion": "报价最低",
-        "invitees": [c.pk for _u, c in iw.suppliers], "supervisor": iw.world.supervisor.pk,
-        "purchaser_rep": iw.world.purchaser.pk}, format="json"))
+    ok(clerk.post(f"{base}/inquiry/notice/", {**notice, "deadline": deadline.isoformat()}, format="json"))
     settle()
     key = ok(APIClient().get(f"{base}/opening-key/"))  # public: what bidding.seal fetches
     receipts = []

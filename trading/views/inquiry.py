@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import rulesets, selectors_inquiry, workdays
+from .. import selectors_inquiry
 from ..errors import DomainError, InvalidInput, NotFound
-from ..models import Notice, Role, User
+from ..models import Notice, Role
 from ..procedures.inquiry import InquiryStage
 from ..services import inquiry as services
 from ..text import clean_id
@@ -26,30 +26,15 @@ from .work import _detail_context, _visible_or_404
 
 def panel_context(request, obj):
     """The inquiry part of a transaction's page."""
-    from bidding.models import Company, DrawPurpose
+    from bidding.models import DrawPurpose
 
     overview = selectors_inquiry.inquiry_overview(obj, request.user)
     roles = overview["roles"]
     context = {"inquiry": overview, "InquiryStage": InquiryStage}
     if Role.CLERK in roles and obj.stage in ("registered", InquiryStage.GROUP_FORMED):
-        rule_set = rulesets.in_force(obj.station, "inquiry")
-        context["group_min_size"] = rulesets.param(rule_set, "group_min_size")
-        context["unit_purchasers"] = User.objects.filter(memberships__role=Role.PURCHASER,
-                                                         memberships__unit=obj.unit).distinct()
+        context.update(selectors_inquiry.clerk_choices(obj))
         context["expert_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.EXPERTS), None)
         context["supplier_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.SUPPLIERS), None)
-    if Role.CLERK in roles and obj.stage == InquiryStage.GROUP_FORMED:
-        rule_set = rulesets.in_force(obj.station, "inquiry")
-        try:
-            context["earliest_deadline"] = workdays.earliest_deadline(
-                overview["procedure_now"], rulesets.param(rule_set, "quote_period_working_days"))
-        except DomainError as exc:
-            context["calendar_error"] = exc.message
-        context["min_invitees"] = rulesets.param(rule_set, "min_invitees")
-        context["companies"] = Company.objects.filter(pool_entries__station=obj.station,
-                                                      pool_entries__active=True).distinct()
-        context["supervisors"] = User.objects.filter(memberships__role=Role.SUPERVISOR,
-                                                     memberships__station=obj.station).distinct()
     if overview["comparison_visible"]:
         _members, rows = services.group_verdicts(obj)
         context["comparison"] = rows
