@@ -220,7 +220,8 @@ class ComparisonCSVRenderer(BaseRenderer):
 class ComparisonView(APIView):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, ComparisonCSVRenderer]
 
-    @extend_schema(responses={200: OpenApiResponse(description="rows of the comparison table; ?format=csv")})
+    @extend_schema(responses={200: OpenApiResponse(description="rows of the comparison table; ?format=csv"),
+                              403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, code):
         obj = _visible(request, code)
         if not selectors_inquiry.inquiry_overview(obj, request.user)["comparison_visible"]:
@@ -313,7 +314,8 @@ class NoticeListView(APIView):
 class NoticeDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="notice_retrieve", responses={200: OpenApiResponse(description="a public notice")})
+    @extend_schema(operation_id="notice_retrieve", responses={200: OpenApiResponse(description="a public notice"),
+                                                              404: ERRORS[404]})
     def get(self, request, pk):
         n = Notice.objects.filter(pk=pk, addressee__isnull=True).select_related("transaction").first()
         if n is None:

@@ -177,7 +177,7 @@ class MyReceiptView(APIView):
     """The receipt as a file for `python -m ledger.verify --receipt`."""
 
     @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="the signed receipt"),
-                              404: ERRORS[404]})
+                              403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, code, uscc):
         tx = _public_or_404(code)
         company = _represented(request.user, uscc)

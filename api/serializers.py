@@ -59,7 +59,11 @@ class TokenOutput(serializers.Serializer):
 
 class MembershipOutput(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    unit = serializers.StringRelatedField()
+    unit = serializers.SerializerMethodField()
+
+    def get_unit(self, obj) -> str | None:
+        """The owning unit a purchaser acts for; null for station-wide roles."""
+        return str(obj.unit) if obj.unit_id else None
 
     class Meta:
         model = Membership
