@@ -366,3 +366,23 @@ def test_error_pages_are_translated_and_say_what_is_wrong(client, settings):
     assert "此地址没有内容" in client.get("/no-such-page/").content.decode()
     response = client.get("/audit/transactions/JY-2099-9999/")
     assert response.status_code == 404 and 'role="alert"' in response.content.decode()
+
+
+def test_the_server_error_page_stands_even_when_the_database_does_not(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import OperationalError
+    from django.utils.functional import SimpleLazyObject
+
+    from trading.views.public import SERVER_ERROR_FALLBACK, server_error
+
+    def database_down():
+        raise OperationalError("could not connect to server")
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    styled = server_error(request)
+    assert styled.status_code == 500 and styled.content.decode() != SERVER_ERROR_FALLBACK
+    broken = rf.get("/")
+    broken.user = SimpleLazyObject(database_down)  # the page's header asks who is logged in
+    response = server_error(broken)
+    assert response.status_code == 500 and response.content.decode() == SERVER_ERROR_FALLBACK

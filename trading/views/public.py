@@ -1,6 +1,6 @@
 """Public pages, no login: the home page and the audit trail of the ledger."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -143,8 +143,22 @@ def permission_denied(request, exception=None):
     }, status=403)
 
 
+# Served when the page itself cannot be rendered (say the database that the page's header
+# asks for the user is what failed): both languages, nothing to look up.
+SERVER_ERROR_FALLBACK = (
+    '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8"><title>服务器错误 / Server error</title>'
+    "</head><body><h1>服务器错误 / Server error</h1>"
+    "<p>平台出现了内部错误，已记录在服务器日志中。您已保存的内容不受影响，请稍后重试。</p>"
+    "<p>Something went wrong on our side. Nothing you saved was lost; please try again.</p>"
+    '<p><a href="/">首页 / Home</a></p></body></html>'
+)
+
+
 def server_error(request):
-    return render(request, "public/error.html", {
-        "title": _("Server error"),
-        "message": _("Something went wrong on our side. Nothing you saved was lost; please try again."),
-    }, status=500)
+    try:
+        return render(request, "public/error.html", {
+            "title": _("Server error"),
+            "message": _("Something went wrong on our side. Nothing you saved was lost; please try again."),
+        }, status=500)
+    except Exception:  # noqa: BLE001 - the error page must not fail in turn
+        return HttpResponseServerError(SERVER_ERROR_FALLBACK)
