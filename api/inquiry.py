@@ -106,6 +106,8 @@ def _overview_json(obj, user):
         "confirm_by": _ts(d.confirm_by) if d else None,
         "challenge_until": _ts(d.challenge_until) if d else None,
         "contract_due_by": _ts(d.contract_due_by) if d else None,
+        "acceptance": {"accepted_on": d.accepted_on.isoformat(), "passed": d.acceptance_passed,
+                       "report_sha256": d.acceptance_sha256} if d and d.accepted_on else None,
         "quote_count": o["quote_count"],
         "draws": [{"purpose": x.purpose, "commitment": x.commitment, "performed": bool(x.performed_at),
                    "revealed": bool(x.revealed_at), **({"result": x.result} if o["draw_results_visible"] else {})}
@@ -296,6 +298,31 @@ class ContractView(APIView):
         return _out(request, obj)
 
 
+class AcceptanceInput(serializers.Serializer):
+    accepted_on = serializers.DateField()
+    passed = serializers.BooleanField(help_text="the conclusion: the goods and services meet the contract")
+    remarks = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False,
+                                    help_text="required when the acceptance did not pass")
+    file = serializers.FileField(help_text="the signed acceptance report")
+    expected_stage = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AcceptanceView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": AcceptanceInput},
+                   responses={200: OpenApiResponse(description="the transaction"), **ERRORS})
+    def post(self, request, code):
+        obj = _visible(request, code)
+        data = AcceptanceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        obj = services.inquiry_record_acceptance(code=obj.code, user=request.user, accepted_on=v["accepted_on"],
+                                                 passed=v["passed"], remarks=v["remarks"], upload=v["file"],
+                                                 expected_stage=v["expected_stage"] or None)
+        return _out(request, obj)
+
+
 class NoticeListView(APIView):
     """Public notices (no login), newest first; `?code=` for one transaction."""
 
@@ -336,6 +363,7 @@ urlpatterns = [
     path("transactions/<str:code>/inquiry/challenges/", ChallengeView.as_view(), name="api-inquiry-challenges"),
     path("transactions/<str:code>/inquiry/challenges/<int:challenge_id>/answer/", AnswerView.as_view(),
          name="api-inquiry-answer"),
+    path("transactions/<str:code>/inquiry/acceptance/", AcceptanceView.as_view(), name="api-inquiry-acceptance"),
     path("transactions/<str:code>/inquiry/contract/", ContractView.as_view(), name="api-inquiry-contract"),
     path("notices/", NoticeListView.as_view(), name="api-notices"),
     path("notices/<int:pk>/", NoticeDetailView.as_view(), name="api-notice"),

@@ -16,10 +16,11 @@ from .models import Notice, Role
 from .procedures.inquiry import InquiryDetails, InquiryStage
 
 AFTER_OPENING = {InquiryStage.OPENED, InquiryStage.EVALUATED, InquiryStage.AWARDED, InquiryStage.RESULT_PUBLISHED,
-                 InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED}
+                 InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED, InquiryStage.ACCEPTED}
 AFTER_EVALUATION = {InquiryStage.EVALUATED, InquiryStage.AWARDED, InquiryStage.RESULT_PUBLISHED,
-                    InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED}
-AFTER_RESULT = {InquiryStage.RESULT_PUBLISHED, InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED}
+                    InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED, InquiryStage.ACCEPTED}
+AFTER_RESULT = {InquiryStage.RESULT_PUBLISHED, InquiryStage.RESULT_FINAL, InquiryStage.CONTRACTED,
+                InquiryStage.ACCEPTED}
 
 
 def viewer_roles(tx, user) -> set[str]:
@@ -44,10 +45,17 @@ def viewer_roles(tx, user) -> set[str]:
     return roles
 
 
-def _stage_after(tx, stages) -> bool:
+def _stage_after(tx, stages, reached=None) -> bool:
+    """Whether tx is at one of `stages`, or was when suspended; archived or terminated, whether
+    it got that far before (`reached`: what its records say), so that what was published
+    stays published."""
     if tx.stage in stages:
         return True
-    return tx.stage in ("suspended",) and tx.suspended_from in stages
+    if tx.stage == "suspended":
+        return tx.suspended_from in stages
+    if tx.stage in ("archived", "terminated") and reached is not None:
+        return bool(reached())
+    return False
 
 
 def inquiry_overview(tx, user):
@@ -57,8 +65,11 @@ def inquiry_overview(tx, user):
     roles = viewer_roles(tx, user)
     staff = bool(roles & {Role.CLERK, Role.SUPERVISOR})
     d = InquiryDetails.objects.filter(transaction_id=tx.pk).first()
-    published = _stage_after(tx, AFTER_RESULT)
-    opened = _stage_after(tx, AFTER_OPENING)
+    from bidding.models import Opening
+
+    published = _stage_after(tx, AFTER_RESULT, lambda: d and d.result_published_at)
+    opened = _stage_after(tx, AFTER_OPENING, Opening.objects.filter(transaction=tx, round=tx.round).exists)
+    evaluated = _stage_after(tx, AFTER_EVALUATION, lambda: d and d.evaluated_at)
     overview = {
         "roles": roles,
         "details": d,
@@ -87,8 +98,7 @@ def inquiry_overview(tx, user):
     if d and d.quote_deadline and round_closed(tx):  # only once the round's bids are closed
         overview["quote_count"] = Quote.objects.filter(transaction=tx, round=tx.round).count()
     award = Award.objects.filter(transaction=tx, round=tx.round).select_related("quote__company").first()
-    if award and (published or (_stage_after(tx, AFTER_EVALUATION) and roles & {Role.CLERK, Role.SUPERVISOR,
-                                                                                   Role.PURCHASER, "member"})):
+    if award and (published or (evaluated and roles & {Role.CLERK, Role.SUPERVISOR, Role.PURCHASER, "member"})):
         overview["award"] = award
     challenges = Challenge.objects.filter(transaction=tx).select_related("company")
     if staff or Role.PURCHASER in roles:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("work/transactions/<str:code>/inquiry/challenge/", inquiry.challenge, name="inquiry-challenge"),
     path("work/transactions/<str:code>/inquiry/answer/", inquiry.answer_challenge, name="inquiry-answer"),
     path("work/transactions/<str:code>/inquiry/contract/", inquiry.record_contract, name="inquiry-contract"),
+    path("work/transactions/<str:code>/inquiry/acceptance/", inquiry.record_acceptance, name="inquiry-acceptance"),
     path("work/transactions/<str:code>/inquiry/comparison/", inquiry.comparison, name="inquiry-comparison"),
     path("notices/", inquiry.notices, name="notices"),
     path("notices/<int:pk>/", inquiry.notice_detail, name="notice-detail"),

@@ -148,6 +148,11 @@ def test_the_whole_inquiry_through_the_api(iw):
     contract = SimpleUploadedFile("合同.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
     ok(purchaser.post(f"{base}/inquiry/contract/", {"amount": "74800.00", "signed_on": clock.now().date().isoformat(),
                                                      "file": contract}, format="multipart"))
+    assert clerk.post(f"{base}/actions/archive/", {}, format="json").status_code == 409  # acceptance first
+    report = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 accepted", content_type="application/pdf")
+    ok(purchaser.post(f"{base}/inquiry/acceptance/", {"accepted_on": clock.now().date().isoformat(), "passed": "true",
+                                                       "file": report}, format="multipart"))
+    assert ok(clerk.get(f"{base}/inquiry/"))["acceptance"]["passed"] is True
     ok(clerk.post(f"{base}/actions/archive/", {}, format="json"))
     settle()
     kinds = [json.loads(bytes(e.body))["kind"] for e in Entry.objects.filter(subject=code)]

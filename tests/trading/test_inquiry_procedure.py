@@ -4,6 +4,7 @@ its boundary."""
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,9 +27,10 @@ from tests.trading.inquiry_world import (
     walk,
 )
 from trading import clock, workdays
-from trading.errors import RuleViolation, StageConflict
+from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Notice, Transaction
 from trading.procedures.inquiry import InquiryDetails
+from trading.selectors_inquiry import inquiry_overview
 from trading.services import inquiry as services
 from trading.services.transitions import transaction_transition
 
@@ -92,8 +94,16 @@ def test_the_thirteen_computers_end_to_end(iw):
     contract = SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract", content_type="application/pdf")
     tx = services.inquiry_record_contract(code=tx.code, user=iw.world.purchaser, amount="74800.00",
                                           signed_on=clock.now().date(), upload=contract)
+    with pytest.raises(StageConflict):  # the performance check comes first
+        transaction_transition(code=tx.code, action="archive", user=iw.world.clerk)
+    report = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 acceptance", content_type="application/pdf")
+    tx = services.inquiry_record_acceptance(code=tx.code, user=iw.world.purchaser, accepted_on=clock.now().date(),
+                                            passed=True, remarks="", upload=report)
+    assert tx.stage == "accepted"
     tx = transaction_transition(code=tx.code, action="archive", user=iw.world.clerk)
     assert tx.stage == "archived"
+    public = inquiry_overview(tx, None)  # what was published stays published once archived
+    assert public["award"].price == Decimal("74800.00") and len(public["opening_records"]) == 3 and public["group"]
     settle()
     checker = LogChecker()
     checker.add_many(bytes(e.body) for e in Entry.objects.order_by("seq"))
@@ -102,7 +112,9 @@ def test_the_thirteen_computers_end_to_end(iw):
         ("registered", "group_formed"), ("group_formed", "notice_issued"), ("notice_issued", "quoting"),
         ("quoting", "quotes_closed"), ("quotes_closed", "opened"), ("opened", "evaluated"),
         ("evaluated", "awarded"), ("awarded", "result_published"), ("result_published", "result_final"),
-        ("result_final", "contracted"), ("contracted", "archived")]
+        ("result_final", "contracted"), ("contracted", "accepted"), ("accepted", "archived")]
+    acceptance = entries(tx.code, "transition")[-2]["data"]
+    assert acceptance["passed"] is True and len(acceptance["document_sha256"]) == 64
 
 
 def test_fewer_than_three_quotes_terminate_with_a_notice_and_restart_as_a_new_round(iw):
@@ -263,3 +275,40 @@ def test_a_suspended_round_keeps_its_count_secret_until_the_deadline(iw):
     tx = transaction_transition(code=iw.tx.code, action="suspend", user=iw.world.supervisor, reason="核查")
     assert inquiry_overview(tx, iw.world.clerk)["quote_count"] is None
     assert inquiry_overview(tx, iw.world.supervisor)["quote_count"] is None
+
+
+def test_the_acceptance_is_checked_and_a_failed_one_says_why(iw):
+    walk(iw, "published")
+    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).challenge_until - clock.now() + timedelta(seconds=1))
+    settle()
+    signed = clock.now().date()
+    services.inquiry_record_contract(code=iw.tx.code, user=iw.world.purchaser, amount="74800.00", signed_on=signed,
+                                     upload=SimpleUploadedFile("合同.pdf", b"%PDF-1.4 c", content_type="application/pdf"))
+
+    def report():
+        return SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 a", content_type="application/pdf")
+
+    def accept(**kwargs):
+        values = {"accepted_on": signed, "passed": True, "remarks": "", "upload": report(), **kwargs}
+        return services.inquiry_record_acceptance(code=iw.tx.code, user=kwargs.pop("user", iw.world.purchaser),
+                                                  **{k: v for k, v in values.items() if k != "user"})
+
+    with pytest.raises(InvalidInput, match="future"):
+        accept(accepted_on=signed + timedelta(days=1))
+    with pytest.raises(InvalidInput, match="before the contract"):
+        accept(accepted_on=signed - timedelta(days=1))
+    with pytest.raises(InvalidInput, match="acceptance remarks"):
+        accept(passed=False)  # a failed acceptance says why
+    with pytest.raises(InvalidInput, match="report"):
+        accept(upload=None)
+    with pytest.raises(InvalidInput, match="passed"):
+        accept(passed="yes")
+    with pytest.raises(NotPermitted):
+        accept(user=iw.world.clerk)
+    assert Transaction.objects.get(pk=iw.tx.pk).stage == "contracted"
+    tx = accept(passed=False, remarks="两台显示器有坏点，已要求更换")
+    d = InquiryDetails.objects.get(transaction=tx)
+    assert tx.stage == "accepted" and d.acceptance_passed is False and "坏点" in d.acceptance_remarks
+    settle()
+    data = entries(tx.code, "transition")[-1]["data"]
+    assert data["passed"] is False and "坏点" not in json.dumps(data, ensure_ascii=False)  # the digest, not the words

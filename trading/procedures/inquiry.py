@@ -17,7 +17,8 @@ start (registered), the stages are:
     awarded -> result_published       publish_result    clerk: result notice, notices to suppliers
     result_published -> result_final  close_challenges  system, challenge period over, none open
     result_final -> contracted        record_contract   purchaser
-    contracted -> archived            archive           clerk
+    contracted -> accepted            record_acceptance purchaser: performance checked (履约验收)
+    accepted -> archived              archive           clerk
     terminated -> registered          restart           clerk: a new round of the same code
 
 Every number above is a parameter of the rule set in force (trading/rulesets.py), fixed
@@ -53,6 +54,7 @@ class InquiryStage(models.TextChoices):
     RESULT_PUBLISHED = "result_published", _("result published (challenge period)")
     RESULT_FINAL = "result_final", _("result final")
     CONTRACTED = "contracted", _("contracted")
+    ACCEPTED = "accepted", _("accepted (performance checked)")
 
 
 def system_only(instance, user):
@@ -78,6 +80,10 @@ class InquiryDetails(models.Model):
     result_published_at = models.DateTimeField(null=True, blank=True)
     challenge_until = models.DateTimeField(null=True, blank=True)
     contract_due_by = models.DateTimeField(null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    acceptance_passed = models.BooleanField(_("acceptance passed"), null=True, blank=True)
+    acceptance_remarks = models.TextField(_("acceptance remarks"), blank=True)
+    acceptance_sha256 = models.CharField(_("acceptance report SHA-256"), max_length=64, blank=True)
     terminated_by_rule = models.BooleanField(default=False)
 
     class Meta:
@@ -92,7 +98,7 @@ class InquiryDetails(models.Model):
 class Inquiry(Transaction):
     STAGES = {s.value: s.label for s in InquiryStage}
     FINAL_STAGES = frozenset()
-    ARCHIVABLE_STAGES = frozenset({InquiryStage.CONTRACTED})
+    ARCHIVABLE_STAGES = frozenset({InquiryStage.ACCEPTED})
 
     class Meta:
         proxy = True
@@ -195,6 +201,13 @@ class Inquiry(Transaction):
         from ..services import inquiry
 
         return inquiry.on_record_contract(self, **kwargs)
+
+    @transition(field="stage", source=InquiryStage.CONTRACTED, target=InquiryStage.ACCEPTED,
+                permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER, "form": True})
+    def record_acceptance(self, **kwargs):
+        from ..services import inquiry
+
+        return inquiry.on_record_acceptance(self, **kwargs)
 
     @transition(field="stage", source=Stage.TERMINATED, target=Stage.REGISTERED,
                 permission=holds_role(Role.CLERK), custom={"role": Role.CLERK})

@@ -15,7 +15,7 @@ procedure's clock (trading/clock.py).
 """
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction as db_transaction
 from django.utils import timezone
@@ -692,6 +692,41 @@ def on_record_contract(tx, *, now, user, amount, signed_on, upload, **_ignored):
     return data
 
 
+def inquiry_record_acceptance(*, code, user, accepted_on, passed, remarks, upload, expected_stage=None):
+    """The purchaser records the performance check (履约验收): date, conclusion, remarks and
+    the signed acceptance report; then the clerk may archive."""
+    if passed not in (True, False):
+        raise InvalidInput(_("say whether the acceptance passed"), field="passed")
+    if isinstance(accepted_on, datetime) or not isinstance(accepted_on, date):
+        raise InvalidInput(_("the acceptance date: give a date like 2026-12-20"), field="accepted_on")
+    remarks = clean_text(remarks, field=_("acceptance remarks"), max_length=4000, multiline=True, required=not passed)
+    if upload is None:
+        raise InvalidInput(_("attach the signed acceptance report"), field="file")
+    return transaction_transition(code=code, action="record_acceptance", user=user, expected_stage=expected_stage,
+                                  accepted_on=accepted_on, passed=passed, remarks=remarks, upload=upload)
+
+
+def on_record_acceptance(tx, *, now, user, accepted_on, passed, remarks, upload, **_ignored):
+    from bidding.models import Contract
+
+    from .transactions import store_document
+
+    contract = Contract.objects.filter(transaction=tx).order_by("-recorded_at").first()
+    today = timezone.localtime(clock.procedure_now(tx)).date()
+    if accepted_on > today:
+        raise InvalidInput(_("the acceptance date cannot be in the future"), field="accepted_on")
+    if contract and accepted_on < contract.signed_on:
+        raise InvalidInput(_("the acceptance cannot come before the contract was signed (%(date)s)")
+                           % {"date": contract.signed_on.isoformat()}, field="accepted_on")
+    document = store_document(transaction=tx, user=user, upload=upload, purpose="other", role=Role.PURCHASER)
+    InquiryDetails.objects.filter(transaction=tx).update(
+        accepted_on=accepted_on, acceptance_passed=passed, acceptance_remarks=remarks,
+        acceptance_sha256=document.sha256)
+    # The remarks may speak of people: the ledger holds their digest, the report's digest and the outcome.
+    return {"round": tx.round, "accepted_on": accepted_on.isoformat(), "passed": passed,
+            "document_sha256": document.sha256, "remarks_sha256": hashlib.sha256(remarks.encode()).hexdigest()}
+
+
 def on_restart(tx, *, now, user, **_ignored):
     d = details_of(tx)
     if not d.terminated_by_rule:
@@ -702,7 +737,8 @@ def on_restart(tx, *, now, user, **_ignored):
     InquiryDetails.objects.filter(pk=d.pk).update(
         round=tx.round, notice_issued_at=None, quoting_opens_at=None, quote_deadline=None, evaluated_at=None,
         confirm_by=None, awarded_at=None, result_due_by=None, result_published_at=None, challenge_until=None,
-        contract_due_by=None, terminated_by_rule=False)
+        contract_due_by=None, accepted_on=None, acceptance_passed=None, acceptance_remarks="", acceptance_sha256="",
+        terminated_by_rule=False)
     return {"round": tx.round}
 
 

@@ -182,6 +182,24 @@ def record_contract(request, code):
 
 
 @login_required
+@require_POST
+def record_acceptance(request, code):
+    def call(obj):
+        try:
+            accepted_on = datetime.strptime(request.POST.get("accepted_on", ""), "%Y-%m-%d").date()
+        except ValueError:
+            raise InvalidInput(_("the acceptance date: give a date like 2026-12-20")) from None
+        conclusion = request.POST.get("conclusion")
+        services.inquiry_record_acceptance(
+            code=obj.code, user=request.user, accepted_on=accepted_on,
+            passed={"passed": True, "failed": False}.get(conclusion), remarks=request.POST.get("remarks", ""),
+            upload=request.FILES.get("file"), expected_stage=request.POST.get("expected_stage") or None)
+        return _("Acceptance recorded; the clerk can archive the transaction.")
+
+    return _run(request, code, "acceptance", call)
+
+
+@login_required
 def comparison(request, code):
     """The quote comparison table (询价比较表) for the group, the clerk, the supervisors and
     the purchaser, after the opening; `?format=csv` downloads it."""
