@@ -118,6 +118,8 @@ def test_the_whole_inquiry_through_the_pages(iw):
         "expected_stage": "result_final", "amount": "74800.00", "signed_on": clock.now().date().isoformat(),
         "file": SimpleUploadedFile("合同.pdf", b"%PDF-1.4 x", content_type="application/pdf")})
     assert stage(iw) == "contracted"
+    page = purchaser.get(reverse("transaction-detail", args=[code])).content.decode()
+    assert reverse("inquiry-acceptance", args=[code]) in page and "登记履约验收" in page
     post(purchaser, "inquiry-acceptance", code, {
         "expected_stage": "contracted", "accepted_on": clock.now().date().isoformat(), "conclusion": "failed",
         "remarks": "", "file": SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 a", content_type="application/pdf")},
@@ -126,6 +128,7 @@ def test_the_whole_inquiry_through_the_pages(iw):
         "expected_stage": "contracted", "accepted_on": clock.now().date().isoformat(), "conclusion": "passed",
         "remarks": "", "file": SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 a", content_type="application/pdf")})
     assert stage(iw) == "accepted"
+    assert "已于" in purchaser.get(reverse("transaction-detail", args=[code])).content.decode()  # the record shown
     public = browser().get(reverse("audit-transaction", args=[code])).content.decode()
     assert "74,800.00" in public
 
