@@ -22,8 +22,7 @@ from rest_framework.views import APIView
 
 from bidding.models import DrawPurpose
 from trading import selectors, selectors_inquiry
-from trading.errors import InvalidInput, NotPermitted
-from trading.models import Notice, Role
+from trading.models import Notice
 from trading.services import inquiry as services
 
 from .parsers import StrictJSONParser
@@ -244,10 +243,7 @@ class ChoicesView(APIView):
         "the rule set's numbers and the earliest quote deadline allowed now (procedure time)")),
         403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, code):
-        obj = _visible(request, code)
-        if Role.CLERK not in selectors_inquiry.viewer_roles(obj, request.user):
-            raise NotPermitted(_("this is done by a clerk of %(station)s") % {"station": obj.station})
-        c = selectors_inquiry.clerk_choices(obj)
+        c = selectors_inquiry.clerk_choices(_visible(request, code), request.user)
         people = lambda users: [{"id": u.pk, "name": u.ledger_name()} for u in users]  # noqa: E731
         return Response({
             "group_min_size": c["group_min_size"], "min_invitees": c["min_invitees"],
@@ -263,10 +259,7 @@ class ChallengeView(APIView):
         obj = _visible(request, code)
         data = ChallengeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        company = request.user.companies.filter(pk=data.validated_data["company"]).first()
-        if company is None:
-            raise InvalidInput(_("choose the supplier you represent"), field="company")
-        challenge = services.challenge_file(code=obj.code, user=request.user, company=company,
+        challenge = services.challenge_file(code=obj.code, user=request.user, company=data.validated_data["company"],
                                             text=data.validated_data["text"])
         return Response({"id": challenge.pk}, status=201)
 

@@ -10,6 +10,7 @@
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from . import clock
 from .models import Notice, Role
@@ -125,16 +126,20 @@ def public_notices():
     return Notice.objects.filter(addressee__isnull=True).select_related("transaction").order_by("-published_at", "-pk")
 
 
-def clerk_choices(tx) -> dict:
+def clerk_choices(tx, user) -> dict:
     """What the clerk chooses from to form the group and issue the notice (the page's forms
     and GET /api/v1/transactions/{code}/inquiry/choices/): the purchaser's people who may sit
     in the group or hold a custodian's share, the station's supervisors, the active supplier
-    pool, and the rule set's numbers with the earliest quote deadline it allows now."""
+    pool, and the rule set's numbers with the earliest quote deadline it allows now. For the
+    station's clerks only (NotPermitted otherwise): the pool is the station's working list."""
     from bidding.models import Company
 
     from . import rulesets, workdays
-    from .errors import DomainError
+    from .errors import DomainError, NotPermitted
     from .models import User
+
+    if Role.CLERK not in viewer_roles(tx, user):
+        raise NotPermitted(_("this is done by a clerk of %(station)s") % {"station": tx.station})
 
     rule_set = rulesets.in_force(tx.station, "inquiry")
     choices = {

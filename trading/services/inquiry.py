@@ -587,9 +587,14 @@ def open_challenges(tx):
 
 @db_transaction.atomic
 def challenge_file(*, code, user, company, text):
-    """A supplier that took part challenges the result within the challenge period."""
-    from bidding.models import Challenge, Invitation
+    """A supplier that took part challenges the result within the challenge period.
+    `company`: the Company, or its record number as a form or API client posts it."""
+    from bidding.models import Challenge, Company, Invitation
 
+    if not isinstance(company, Company):
+        company = user.companies.filter(pk=clean_id(company, field=_("supplier"))).first()
+        if company is None:
+            raise InvalidInput(_("choose the supplier you represent"), field="company")
     tx = _locked(code)
     if tx.stage != InquiryStage.RESULT_PUBLISHED:
         raise StageConflict(_("a challenge is filed while the result's challenge period runs"))

@@ -20,7 +20,6 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Notice, Role
 from ..procedures.inquiry import InquiryStage
 from ..services import inquiry as services
-from ..text import clean_id
 from .work import _detail_context, _visible_or_404
 
 
@@ -32,7 +31,7 @@ def panel_context(request, obj):
     roles = overview["roles"]
     context = {"inquiry": overview, "InquiryStage": InquiryStage}
     if Role.CLERK in roles and obj.stage in ("registered", InquiryStage.GROUP_FORMED):
-        context.update(selectors_inquiry.clerk_choices(obj))
+        context.update(selectors_inquiry.clerk_choices(obj, request.user))
         context["expert_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.EXPERTS), None)
         context["supplier_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.SUPPLIERS), None)
     if overview["comparison_visible"]:
@@ -67,6 +66,13 @@ def _run(request, code, action_name, call):
                      posted=request.POST, status=status)
     messages.success(request, result if isinstance(result, str) else _("Done."))
     return redirect("transaction-detail", code=code)
+
+
+def _parse_date(value, message):
+    try:
+        return datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput(message) from None
 
 
 def _parse_local_datetime(value, field):
@@ -147,11 +153,8 @@ def sign_report(request, code):
 @require_POST
 def challenge(request, code):
     def call(obj):
-        number = clean_id(request.POST.get("company", ""), field=_("supplier"))
-        company = request.user.companies.filter(pk=number).first()
-        if company is None:
-            raise InvalidInput(_("choose the supplier you represent"))
-        services.challenge_file(code=obj.code, user=request.user, company=company, text=request.POST.get("text", ""))
+        services.challenge_file(code=obj.code, user=request.user, company=request.POST.get("company", ""),
+                                text=request.POST.get("text", ""))
         return _("Challenge filed. The contract step waits for the station's answer.")
 
     return _run(request, code, "challenge", call)
@@ -169,10 +172,7 @@ def answer_challenge(request, code):
 @require_POST
 def record_contract(request, code):
     def call(obj):
-        try:
-            signed_on = datetime.strptime(request.POST.get("signed_on", ""), "%Y-%m-%d").date()
-        except ValueError:
-            raise InvalidInput(_("the signing date: give a date like 2026-12-20")) from None
+        signed_on = _parse_date(request.POST.get("signed_on"), _("the signing date: give a date like 2026-12-20"))
         services.inquiry_record_contract(code=obj.code, user=request.user, amount=request.POST.get("amount"),
                                          signed_on=signed_on, upload=request.FILES.get("file"),
                                          expected_stage=request.POST.get("expected_stage") or None)
@@ -185,10 +185,8 @@ def record_contract(request, code):
 @require_POST
 def record_acceptance(request, code):
     def call(obj):
-        try:
-            accepted_on = datetime.strptime(request.POST.get("accepted_on", ""), "%Y-%m-%d").date()
-        except ValueError:
-            raise InvalidInput(_("the acceptance date: give a date like 2026-12-20")) from None
+        accepted_on = _parse_date(request.POST.get("accepted_on"),
+                                  _("the acceptance date: give a date like 2026-12-20"))
         conclusion = request.POST.get("conclusion")
         services.inquiry_record_acceptance(
             code=obj.code, user=request.user, accepted_on=accepted_on,
