@@ -94,7 +94,7 @@ def test_the_thirteen_computers_end_to_end(iw):
     contract = SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract", content_type="application/pdf")
     tx = services.inquiry_record_contract(code=tx.code, user=iw.world.purchaser, amount="74800.00",
                                           signed_on=clock.now().date(), upload=contract)
-    with pytest.raises(StageConflict):  # the performance check comes first
+    with pytest.raises(StageConflict, match="archived from: accepted"):  # the performance check comes first
         transaction_transition(code=tx.code, action="archive", user=iw.world.clerk)
     report = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 acceptance", content_type="application/pdf")
     tx = services.inquiry_record_acceptance(code=tx.code, user=iw.world.purchaser, accepted_on=clock.now().date(),

@@ -294,6 +294,10 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
             source=_("archiving rules, records kept 15 years"),
             check=lambda t: t.stage in (Stage.REJECTED, Stage.WITHDRAWN, Stage.TERMINATED)
             or t.stage in t.ARCHIVABLE_STAGES,
+            detail=lambda t: _("now “%(stage)s”; archived from: %(stages)s") % {
+                "stage": t.stage_label(),
+                "stages": ", ".join(str(t.stage_label(s)) for s in (
+                    *sorted(t.ARCHIVABLE_STAGES), Stage.REJECTED, Stage.WITHDRAWN, Stage.TERMINATED))},
             stage_rule=True,
         )],
         permission=holds_role(Role.CLERK), custom={"role": Role.CLERK},
