@@ -3,12 +3,14 @@
     GET  transactions/{code}/opening-key/          public: the round's opening public key
     POST transactions/{code}/quotes/               bidder: submit a sealed envelope
     GET  transactions/{code}/quotes/mine/          bidder: my quotes and their receipts
-    GET  transactions/{code}/quotes/mine/{uscc}/receipt/   bidder: the receipt, text/plain
+    GET  transactions/{code}/quotes/mine/receipt/?commitment=...   bidder: a receipt, text/plain
     GET  transactions/{code}/opening/              public: the opening record
-    POST transactions/{code}/opening/              clerk with k custodians' passphrases
+    POST transactions/{code}/opening/              clerk with k custodians' shares
 
-Thin views over bidding.services.sealed and bidding.selectors_sealed. Until the deadline
-nothing here tells anyone but the supplier itself who quoted or how many.
+Thin views over bidding's services and selectors; the opening is the procedure's move
+marked `opens_bids`, reached through the registry. Until the round closes nothing here
+tells anyone but the supplier itself who quoted or how many; no company identifier is
+in a path (the access log records paths).
 """
 
 import base64
@@ -19,7 +21,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -29,12 +31,16 @@ from rest_framework.views import APIView
 from bidding import crypto
 from bidding import selectors_sealed as sel
 from bidding.models import Company
-from bidding.services.sealed import quote_submit
+from bidding.services.bids import bid_submit
+from bidding.services.openings import parse_share, shares_verify
 from ledger.core.entry import format_ts
-from trading import selectors as trading_selectors
+from ledger.selectors import entry_seq_of
 from trading.errors import InvalidInput, NotPermitted
+from trading.selectors import transition_marked
 from trading.models import User
+from trading.services.transitions import transaction_transition
 
+from .base import PublicTransactionEndpoint
 from .parsers import StrictJSONParser
 
 ERRORS = {
@@ -45,13 +51,6 @@ ERRORS = {
     422: OpenApiResponse(description="a rule refuses it (deadline passed, one quote per supplier...); "
                                      "details.rule names it"),
 }
-
-
-def _public_or_404(code):
-    tx = trading_selectors.public_transaction(code)
-    if tx is None:
-        raise Http404(_("no transaction %(code)s among the registered ones") % {"code": code})
-    return tx
 
 
 def _ts(moment):
@@ -70,24 +69,32 @@ class OpeningKeyOutput(serializers.Serializer):
     n = serializers.IntegerField()
     envelope_size = serializers.IntegerField()
     quote_deadline = serializers.CharField(allow_null=True)
+    ledger_seq = serializers.IntegerField(
+        allow_null=True, help_text="seq of the `opening_key.created` entry that publishes this key (null until the "
+                                   "sequencer has placed it, within a second)")
 
 
-class OpeningKeyView(APIView):
-    """What `python -m bidding.seal --key-url` fetches: public, no login."""
+class OpeningKeyView(PublicTransactionEndpoint):
+    """What `python -m bidding.seal --key-url` fetches: public, no login. The tool checks
+    the key against the ledger entry at `ledger_seq`."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: OpeningKeyOutput, 404: ERRORS[404]})
     def get(self, request, code):
-        tx = _public_or_404(code)
-        key = sel.opening_key_of(tx)
+        tx = self.transaction
+        bid_round = sel.round_of(tx)
+        key = sel.opening_key_of(bid_round)
         if key is None:
             raise Http404(_("round %(round)d of %(code)s has no opening key yet") % {"round": tx.round, "code": code})
-        return Response({
-            "code": tx.code, "round": key.round, "origin": settings.LEDGER_ORIGIN,
-            "public_key": bytes(key.public_key).hex(), "suite": crypto.SUITE_NAME, "k": key.k, "n": key.n,
-            "envelope_size": crypto.ENVELOPE_SIZE, "quote_deadline": _ts(sel.quote_deadline_of(tx)),
-        })
+        public_key = bytes(key.public_key).hex()
+        return Response(OpeningKeyOutput({
+            "code": tx.code, "round": bid_round.procedure_round, "origin": settings.LEDGER_ORIGIN,
+            "public_key": public_key, "suite": crypto.SUITE_NAME, "k": key.k, "n": key.n,
+            "envelope_size": crypto.ENVELOPE_SIZE, "quote_deadline": _ts(bid_round.deadline),
+            "ledger_seq": entry_seq_of(subject=tx.code, kind="opening_key.created", data_key="public_key",
+                                       data_value=public_key),
+        }).data)
 
 
 # --- quotes ---------------------------------------------------------------------------------------
@@ -114,9 +121,9 @@ class QuoteOutput(serializers.Serializer):
 
 
 def _quote_out(quote):
-    return {"code": quote.transaction.code, "round": quote.round, "supplier": quote.company.name,
-            "uscc": quote.company.uscc, "commitment": quote.commitment, "received_at": _ts(quote.received_at),
-            "receipt": quote.receipt}
+    return QuoteOutput({"code": quote.transaction.code, "round": quote.bid_round.procedure_round,
+                        "supplier": quote.bidder_name, "uscc": quote.bidder_uscc, "commitment": quote.commitment,
+                        "received_at": _ts(quote.received_at), "receipt": quote.receipt}).data
 
 
 def _envelope_bytes(request, data) -> bytes:
@@ -142,7 +149,7 @@ def _represented(user, uscc) -> Company:
     return company
 
 
-class QuoteSubmitView(APIView):
+class QuoteSubmitView(PublicTransactionEndpoint):
     parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request={"application/json": QuoteInput, "multipart/form-data": QuoteInput},
@@ -150,7 +157,7 @@ class QuoteSubmitView(APIView):
                    description="Submit a sealed quote. 201 with the signed receipt; 200 with the same receipt "
                                "when the same idempotency key and envelope were accepted already.")
     def post(self, request, code):
-        tx = _public_or_404(code)
+        tx = self.transaction
         fields = request.data
         if "envelope" in request.FILES:  # the file under the name `envelope`: read below
             fields = {name: request.data.get(name) for name in ("supplier", "idempotency_key")
@@ -160,44 +167,49 @@ class QuoteSubmitView(APIView):
         values = data.validated_data
         company = _represented(request.user, values["supplier"])
         key = values.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
-        quote = quote_submit(transaction=tx, company=company, envelope=_envelope_bytes(request, values),
-                             user=request.user, idempotency_key=key)
+        bid_round = sel.round_of(tx)
+        if bid_round is None:
+            raise Http404(_("%(code)s receives no quotes yet") % {"code": code})
+        quote = bid_submit(bid_round=bid_round, company=company, envelope=_envelope_bytes(request, values),
+                           user=request.user, idempotency_key=key)
         return Response(_quote_out(quote),
                         status=status.HTTP_200_OK if quote.replayed else status.HTTP_201_CREATED)
 
 
-class MyQuotesView(APIView):
+class MyQuotesView(PublicTransactionEndpoint):
     @extend_schema(responses={200: QuoteOutput(many=True), 404: ERRORS[404]})
     def get(self, request, code):
-        tx = _public_or_404(code)
-        return Response([_quote_out(q) for q in sel.own_quotes(request.user, tx)])
+        return Response([_quote_out(q) for q in sel.own_bids(request.user, self.transaction)])
 
 
-class MyReceiptView(APIView):
-    """The receipt as a file for `python -m ledger.verify --receipt`."""
+class MyReceiptView(PublicTransactionEndpoint):
+    """The receipt of one of your quotes (`?commitment=`) as a file for
+    `python -m ledger.verify --receipt`."""
 
-    @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="the signed receipt"),
-                              403: ERRORS[403], 404: ERRORS[404]})
-    def get(self, request, code, uscc):
-        tx = _public_or_404(code)
-        company = _represented(request.user, uscc)
-        quote = sel.own_quote(tx, company)
+    @extend_schema(parameters=[OpenApiParameter("commitment", str, required=True,
+                                                description="the quote's commitment (64 hex digits)")],
+                   responses={(200, "text/plain"): OpenApiResponse(description="the signed receipt"),
+                              404: ERRORS[404]})
+    def get(self, request, code):
+        commitment = (request.query_params.get("commitment") or "").strip().lower()
+        quote = next((q for q in sel.own_bids(request.user, self.transaction) if q.commitment == commitment), None)
         if quote is None:
-            raise Http404(_("no quote of %(company)s in %(code)s yet") % {"company": company.name, "code": code})
+            raise Http404(_("no quote of a supplier you represent with this commitment in %(code)s") % {"code": code})
         response = HttpResponse(quote.receipt, content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="receipt-{tx.code}-r{quote.round}-{company.uscc}.txt"'
+        response["Content-Disposition"] = f'attachment; filename="receipt-{self.transaction.code}-{commitment[:12]}.txt"'
         return response
 
 
 # --- the opening --------------------------------------------------------------------------------
 
-class SecretInput(serializers.Serializer):
+class ShareInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    passphrase = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+    share = serializers.CharField(max_length=400, help_text="the custodian's share of this round's opening key, "
+                                                            "hexadecimal, as `python -m bidding.custodian` prints it")
 
 
 class OpeningInput(serializers.Serializer):
-    secrets = SecretInput(many=True, help_text="the custodians present: at least k")
+    shares = ShareInput(many=True, help_text="the custodians present: at least k")
     expected_stage = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -232,26 +244,27 @@ class OpeningStateOutput(serializers.Serializer):
 
 
 def _opening_state(tx):
-    return {
+    bid_round = sel.round_of(tx)
+    return OpeningStateOutput({
         "code": tx.code,
         "round": tx.round,
-        "quote_deadline": _ts(sel.quote_deadline_of(tx)),
-        "closed": sel.closed_round_summary(tx),
+        "quote_deadline": _ts(bid_round.deadline) if bid_round else None,
+        "closed": sel.closed_round_summary(bid_round),
         "openings": [{
-            "round": o.round,
+            "round": o.bid_round.procedure_round,
             "opened_at": _ts(o.opened_at),
             "opened_by": o.opened_by.ledger_name(),
             "custodians": [u.ledger_name() for u in o.custodians.all()],
             "records": [{
-                "supplier": r.quote.company.name, "uscc": r.quote.company.uscc, "commitment": r.quote.commitment,
+                "supplier": r.bid.bidder_name, "uscc": r.bid.bidder_uscc, "commitment": r.bid.commitment,
                 "outcome": r.outcome, "price": f"{r.price:.2f}" if r.price is not None else None,
                 "reason": r.reason or None,
             } for r in o.record_list],
         } for o in sel.openings_of(tx)],
-    }
+    }).data
 
 
-class OpeningView(APIView):
+class OpeningView(PublicTransactionEndpoint):
     parser_classes = [StrictJSONParser]
 
     def get_permissions(self):
@@ -261,25 +274,29 @@ class OpeningView(APIView):
                    description="Public. Before the deadline `closed` is null and `openings` empty: nothing "
                                "about the quotes is shown.")
     def get(self, request, code):
-        return Response(_opening_state(_public_or_404(code)))
+        return Response(_opening_state(self.transaction))
 
     @extend_schema(request=OpeningInput, responses={200: OpeningStateOutput, **ERRORS},
-                   description="The clerk opens the quotes with the passphrases of at least k custodians.")
+                   description="The clerk opens the quotes with the shares of at least k custodians, each decrypted "
+                               "on the custodian's side (docs/sealed-bids.md); a passphrase never reaches the server.")
     def post(self, request, code):
-        from trading.services.inquiry import inquiry_open_quotes
-
-        tx = _public_or_404(code)
+        tx = self.transaction
         data = OpeningInput(data=request.data)
         data.is_valid(raise_exception=True)
-        secrets = []
-        for item in data.validated_data["secrets"]:
+        shares = []
+        for item in data.validated_data["shares"]:
             user = User.objects.filter(username=item["username"]).first()
             if user is None:
-                raise InvalidInput(_("no user %(username)s") % {"username": item["username"]}, field="secrets")
-            secrets.append((user, item["passphrase"]))
-        inquiry_open_quotes(code=tx.code, user=request.user, secrets=secrets,
-                            expected_stage=data.validated_data["expected_stage"] or None)
-        return Response(_opening_state(_public_or_404(code)))
+                raise InvalidInput(_("no user %(username)s") % {"username": item["username"]}, field="shares")
+            shares.append((user, parse_share(item["share"])))
+        move = transition_marked(tx, "opens_bids")
+        if move is None:
+            raise InvalidInput(_("%(code)s is at stage “%(stage)s”: quotes are opened after they are closed")
+                               % {"code": tx.code, "stage": tx.stage_label()})
+        shares_verify(bid_round=sel.round_of(tx), shares=shares)
+        transaction_transition(code=tx.code, action=move.name, user=request.user, shares=shares,
+                               expected_stage=data.validated_data["expected_stage"] or None)
+        return Response(_opening_state(self.transaction))
 
     @classmethod
     def as_view(cls, **kwargs):
@@ -291,7 +308,6 @@ urlpatterns = [
     path("transactions/<str:code>/opening-key/", OpeningKeyView.as_view(), name="api-opening-key"),
     path("transactions/<str:code>/quotes/", QuoteSubmitView.as_view(), name="api-quotes"),
     path("transactions/<str:code>/quotes/mine/", MyQuotesView.as_view(), name="api-quotes-mine"),
-    path("transactions/<str:code>/quotes/mine/<str:uscc>/receipt/", MyReceiptView.as_view(),
-         name="api-quote-receipt"),
+    path("transactions/<str:code>/quotes/mine/receipt/", MyReceiptView.as_view(), name="api-quote-receipt"),
     path("transactions/<str:code>/opening/", OpeningView.as_view(), name="api-opening"),
 ]

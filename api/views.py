@@ -22,15 +22,9 @@ from trading.services.transactions import (
 from trading.services.transitions import transaction_transition
 
 from . import serializers as s
+from .base import ERRORS, TransactionEndpoint
 from .parsers import StrictJSONParser
 
-ERRORS = {
-    400: OpenApiResponse(description="invalid input: {\"error\": {\"code\", \"message\", \"details\"}}"),
-    403: OpenApiResponse(description="not permitted for your role"),
-    404: OpenApiResponse(description="no such transaction among those you can see"),
-    409: OpenApiResponse(description="stage conflict: already changed by someone else"),
-    422: OpenApiResponse(description="a rule refuses it; the message names the rule"),
-}
 
 
 class TokenView(APIView):
@@ -66,14 +60,7 @@ class StationListView(APIView):
         return Response(s.StationOutput(stations, many=True).data)
 
 
-def _visible(request, code):
-    obj = selectors.visible_transaction(request.user, code)
-    if obj is None:
-        raise Http404(_("no transaction %(code)s among those you can see") % {"code": code})
-    return obj
-
-
-def _out(request, obj, status_code=status.HTTP_200_OK):
+def transaction_out(request, obj, status_code=status.HTTP_200_OK):
     return Response(s.TransactionOutput(obj, context={"user": request.user}).data, status=status_code)
 
 
@@ -92,33 +79,33 @@ class TransactionListView(APIView):
         if unit is None:
             raise Http404(_("no such owning unit"))
         obj = transaction_create(user=request.user, unit=unit, **values)
-        return _out(request, obj, status.HTTP_201_CREATED)
+        return transaction_out(request, obj, status.HTTP_201_CREATED)
 
 
-class TransactionDetailView(APIView):
+class TransactionDetailView(TransactionEndpoint):
     @extend_schema(responses={200: s.TransactionOutput, 404: ERRORS[404]})
     def get(self, request, code):
-        return _out(request, _visible(request, code))
+        return transaction_out(request, self.transaction)
 
     @extend_schema(request=s.TransactionUpdateInput, responses={200: s.TransactionOutput, **ERRORS})
     def patch(self, request, code):
-        obj = _visible(request, code)
+        obj = self.transaction
         data = s.TransactionUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _out(request, transaction_update_draft(transaction=obj, user=request.user, **data.validated_data))
+        return transaction_out(request, transaction_update_draft(transaction=obj, user=request.user, **data.validated_data))
 
 
-class DocumentListView(APIView):
+class DocumentListView(TransactionEndpoint):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses=s.DocumentOutput(many=True))
+    @extend_schema(responses={200: s.DocumentOutput(many=True), 404: ERRORS[404]})
     def get(self, request, code):
-        return Response(s.DocumentOutput(_visible(request, code).documents.all(), many=True).data)
+        return Response(s.DocumentOutput(selectors.documents_for(self.transaction, request.user), many=True).data)
 
     @extend_schema(request={"multipart/form-data": s.DocumentInput},
                    responses={201: s.DocumentOutput, **ERRORS})
     def post(self, request, code):
-        obj = _visible(request, code)
+        obj = self.transaction
         data = s.DocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
         document = document_attach(transaction=obj, user=request.user, upload=data.validated_data["file"],
@@ -126,7 +113,7 @@ class DocumentListView(APIView):
         return Response(s.DocumentOutput(document).data, status=status.HTTP_201_CREATED)
 
 
-class TransitionView(APIView):
+class TransitionView(TransactionEndpoint):
     """Perform a stage change: submit, withdraw, register, reject, revise, suspend, resume,
     terminate, archive (and the procedure's own). `available_actions` of a transaction
     lists what you may do now."""
@@ -135,7 +122,7 @@ class TransitionView(APIView):
 
     @extend_schema(request=s.TransitionInput, responses={200: s.TransactionOutput, **ERRORS})
     def post(self, request, code, action):
-        obj = _visible(request, code)
+        obj = self.transaction
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         obj = transaction_transition(
@@ -143,4 +130,4 @@ class TransitionView(APIView):
             expected_stage=data.validated_data["expected_stage"] or None,
             reason=data.validated_data["reason"],
         )
-        return _out(request, obj)
+        return transaction_out(request, obj)

@@ -1,19 +1,24 @@
 """Django admin for station staff: suppliers, the supplier and expert pools, declared
 conflicts. New pool entries and conflicts go through the services (pool numbers S-0001,
 E-0001... are given there); a form shows a refused input as a form error, never a 500.
+Every change to a supplier or its representatives is ledgered (`company.changed`), and a
+supplier's credit code and name cannot change while it has a sealed offer not yet opened.
 Draws are not here: their inputs and results are secret until revealed, and they change
 only through bidding.services.draws."""
 
 from django import forms
 from django.contrib import admin
 
-from trading.errors import InvalidInput
+from django.db import transaction as db_transaction
+
+from trading.errors import InvalidInput, RuleViolation
 
 from .models import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
+from .models.companies import Representation
 from .services import companies as services
 
 
-def _as_form_errors(form, exc: InvalidInput):
+def _as_form_errors(form, exc):
     field = exc.details.get("field")
     form.add_error(field if field in form.fields else None, exc.message)
 
@@ -21,7 +26,7 @@ def _as_form_errors(form, exc: InvalidInput):
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Company
-        fields = ["uscc", "name", "contact_name", "contact_phone", "contact_email", "address", "representatives"]
+        fields = ["uscc", "name", "contact_name", "contact_phone", "contact_email", "address"]
 
     def clean(self):
         data = super().clean()
@@ -30,11 +35,23 @@ class CompanyForm(forms.ModelForm):
             return data
         try:
             cleaned = services.company_fields_clean(**{name: data.get(name, "") for name in names})
-        except InvalidInput as exc:
+            services.company_identity_check(company=self.instance, changed=self.changed_data)
+        except (InvalidInput, RuleViolation) as exc:
             _as_form_errors(self, exc)
             return data
         data.update(cleaned)
         return data
+
+
+class RepresentationInline(admin.TabularInline):
+    """Who acts for the company, since when; a new representative sees and acts on the
+    company's offers made from then on only. Every change is ledgered."""
+
+    model = Representation
+    extra = 0
+    fields = ["user", "since"]
+    readonly_fields = ["since"]
+    autocomplete_fields = ["user"]
 
 
 class SupplierPoolInline(admin.TabularInline):
@@ -53,8 +70,33 @@ class CompanyAdmin(admin.ModelAdmin):
     form = CompanyForm
     list_display = ["name", "uscc", "contact_name", "contact_phone", "registered_at"]
     search_fields = ["name", "uscc", "contact_name"]
-    filter_horizontal = ["representatives"]
-    inlines = [SupplierPoolInline]
+    inlines = [RepresentationInline, SupplierPoolInline]
+
+    def save_model(self, request, obj, form, change):
+        with db_transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change:
+                services.company_changed(company=obj, changed=form.changed_data, by=request.user)
+            else:
+                services.company_changed(company=obj, changed=["registered"], by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Representation:
+            return super().save_formset(request, form, formset, change)
+        with db_transaction.atomic():
+            for deleted in formset.deleted_forms:
+                link = deleted.instance
+                if link.pk:
+                    services.representative_remove(company=link.company, user=link.user, by=request.user)
+            for inline in formset.forms:
+                if inline in formset.deleted_forms or not inline.has_changed() or inline.instance.pk:
+                    continue
+                user = inline.cleaned_data.get("user")
+                if user is not None:
+                    services.representative_add(company=form.instance, user=user, by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # offers and the ledger name it
 
 
 class SupplierPoolForm(forms.ModelForm):

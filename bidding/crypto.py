@@ -173,15 +173,18 @@ def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, c
 
 # --- opening keys, split among custodians ------------------------------------------------
 
-def share_info(code: str, index: int) -> bytes:
-    return b"station-share/v1\x00" + code.encode() + b"\x00" + str(index).encode()
+def share_info(code: str, round_seq: int, part: str, index: int) -> bytes:
+    """HPKE info of a sealed share (version 2): binds it to the transaction, the bid round,
+    the part of the offers and the share's index."""
+    return (b"station-share/v2\x00" + code.encode() + b"\x00" + str(round_seq).encode() + b"\x00"
+            + part.encode() + b"\x00" + str(index).encode())
 
 
 def share_digest(share: bytes) -> str:
     return hashlib.sha256(share).hexdigest()
 
 
-def make_opening_key(code: str, custodian_public_keys: list[bytes], k: int):
+def make_opening_key(code: str, round_seq: int, part: str, custodian_public_keys: list[bytes], k: int):
     """A fresh opening key for `code`: its public half and, for each custodian in order,
     (index, share sealed to that custodian's key, SHA-256 of the share). The private half
     is dropped when this returns."""
@@ -190,14 +193,15 @@ def make_opening_key(code: str, custodian_public_keys: list[bytes], k: int):
     shares = shamir.split(private_key.private_bytes_raw(), k, len(keys))
     sealed = []
     for (index, share), custodian_key in zip(shares, keys, strict=True):
-        envelope = SUITE.encrypt(share, custodian_key, share_info(code, index))
+        envelope = SUITE.encrypt(share, custodian_key, share_info(code, round_seq, part, index))
         sealed.append((index, envelope, share_digest(share)))
     return public_key_bytes(private_key), sealed
 
 
-def open_share(sealed_share: bytes, custodian_private_key: X25519PrivateKey, code: str, index: int) -> bytes:
+def open_share(sealed_share: bytes, custodian_private_key: X25519PrivateKey, code: str, round_seq: int, part: str,
+               index: int) -> bytes:
     try:
-        return SUITE.decrypt(bytes(sealed_share), custodian_private_key, share_info(code, index))
+        return SUITE.decrypt(bytes(sealed_share), custodian_private_key, share_info(code, round_seq, part, index))
     except (InvalidTag, ValueError) as exc:
         raise CustodianSecretError("this share does not open with the custodian's key") from exc
 
@@ -284,3 +288,50 @@ def unlock_custodian_key(protected: ProtectedKey, passphrase: str, *, label: str
 
 def random_token(nbytes: int = 16) -> str:
     return secrets.token_hex(nbytes)
+
+
+# --- a custodian's share bundle (what its own device decrypts at an opening) ----------------
+
+BUNDLE_KEYS = ("v", "code", "round", "part", "index", "label", "public_key", "salt", "nonce", "key_blob",
+               "sealed_share", "share_sha256")
+
+
+def bundle_dict(*, code: str, round_seq: int, part: str, index: int, label: str, protected: ProtectedKey,
+                sealed_share: bytes, share_sha256: str) -> dict:
+    return {"v": 1, "code": code, "round": round_seq, "part": part, "index": index, "label": label,
+            "public_key": bytes(protected.public_key).hex(), "salt": bytes(protected.salt).hex(),
+            "nonce": bytes(protected.nonce).hex(), "key_blob": bytes(protected.ciphertext).hex(),
+            "sealed_share": bytes(sealed_share).hex(), "share_sha256": share_sha256}
+
+
+def parse_bundle(value) -> dict:
+    """A share bundle (JSON text or dict) checked strictly; CustodianSecretError if not one."""
+    try:
+        bundle = json.loads(value) if isinstance(value, str | bytes) else dict(value)
+    except (ValueError, TypeError):
+        raise CustodianSecretError("the share bundle is not JSON") from None
+    if not isinstance(bundle, dict) or set(bundle) != set(BUNDLE_KEYS) or bundle.get("v") != 1:
+        raise CustodianSecretError("not a version 1 share bundle")
+    for name in ("public_key", "salt", "nonce", "key_blob", "sealed_share", "share_sha256"):
+        if not isinstance(bundle[name], str) or not re.fullmatch(r"(?:[0-9a-f]{2})+", bundle[name]):
+            raise CustodianSecretError(f"{name} is not lowercase hex")
+    for name in ("round", "index"):
+        if type(bundle[name]) is not int or not 1 <= bundle[name] <= 65535:
+            raise CustodianSecretError(f"{name} is not a positive integer")
+    for name in ("code", "part", "label"):
+        if not isinstance(bundle[name], str) or not _PRINTABLE_ASCII_RE.fullmatch(bundle[name]):
+            raise CustodianSecretError(f"{name} is not printable ASCII")
+    return bundle
+
+
+def open_share_with_passphrase(bundle, passphrase: str) -> bytes:
+    """The custodian's side of an opening: unlock the custodian key with the passphrase,
+    open the sealed share of this round, check it against its published digest."""
+    b = parse_bundle(bundle)
+    protected = ProtectedKey(bytes.fromhex(b["public_key"]), bytes.fromhex(b["salt"]), bytes.fromhex(b["nonce"]),
+                             bytes.fromhex(b["key_blob"]))
+    private_key = unlock_custodian_key(protected, passphrase, label=b["label"])
+    share = open_share(bytes.fromhex(b["sealed_share"]), private_key, b["code"], b["round"], b["part"], b["index"])
+    if share_digest(share) != b["share_sha256"]:
+        raise CustodianSecretError("the share is not the one published when the key was made")
+    return share

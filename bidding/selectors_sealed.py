@@ -1,13 +1,14 @@
-"""Reads of sealed quotes, and who may see what when (DOMAIN.md "Sealed bids").
+"""Reads of bid rounds and sealed offers, and who may see what when (DOMAIN.md "Sealed bids").
 
-The secrecy rule these selectors keep: until the quote deadline has passed nobody but a
-supplier itself learns who was invited, who quoted or how many (not other bidders, the
-public, the station's staff, supervisors, experts, the API or the ledger). So:
+The secrecy rule these selectors keep: until a round has closed nobody but a party itself
+learns who was admitted, who bid or how many (not other bidders, the public, the station's
+staff, supervisors, experts, the API or the ledger). So:
 
-* a bidder reads only the invitations and quotes of the companies it represents;
-* the number of quotes and their commitments are shown once the round is closed (the
-  deadline passed by the server clock and the procedure left the quoting stage), which is
-  also when `bids.closed` publishes them;
+* a bidder reads only the admissions and offers of the companies it represents, and of
+  those only the offers made since it became their representative;
+* the number of offers and their commitments are shown once the round is closed, which is
+  recorded when `bids.closed` publishes them (`BidRound.closed_at`), never decided from a
+  procedure's stage names;
 * names and prices are shown with the opening record, after the opening.
 
 Views and the API call only these to decide what to show.
@@ -19,19 +20,20 @@ from trading import clock
 from trading.models import Role
 
 from .models import (
+    Admission,
+    Bid,
+    BidRound,
+    BidStatus,
     CustodianKey,
     CustodianShare,
-    Invitation,
     Opening,
     OpeningKey,
     OpeningRecord,
-    Quote,
 )
+from .models.companies import Representation
 
 CUSTODIAN_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.PURCHASER)
-# Stages in which a round's quotes are still being received (or not yet asked for).
-OPEN_STAGES = frozenset({"draft", "submitted", "registered", "group_formed", "notice_issued", "quoting"})
-# Stages where a transaction's procedure is over: a custodian's share is no longer needed.
+# Transactions whose procedure is over: a custodian's share is no longer needed.
 ENDED_STAGES = frozenset({"terminated", "archived", "rejected", "withdrawn"})
 
 
@@ -48,107 +50,136 @@ def custodian_roles_of(user) -> set[str]:
 
 def shares_still_needed(user):
     """The custodian shares of `user` that an opening still needs: of a round not yet
-    opened, whose procedure is neither over nor moved on to a later round."""
+    opened and not cancelled, whose procedure is not over."""
     shares = (CustodianShare.objects.filter(custodian=user)
-              .select_related("opening_key__transaction").order_by("opening_key__created_at"))
+              .select_related("opening_key__bid_round__transaction").order_by("opening_key__created_at"))
     needed = []
     for share in shares:
         key = share.opening_key
-        tx = key.transaction
-        if key.round != tx.round or tx.stage in ENDED_STAGES:
+        bid_round = key.bid_round
+        if bid_round.cancelled or bid_round.transaction.stage in ENDED_STAGES:
             continue
-        if Opening.objects.filter(transaction_id=tx.pk, round=key.round).exists():
+        if Opening.objects.filter(bid_round=bid_round, part=key.part).exists():
             continue
         needed.append(share)
     return needed
 
 
-# --- the round's opening key and deadline ---------------------------------------------------
-
-def opening_key_of(transaction, round=None) -> OpeningKey | None:
-    return OpeningKey.objects.filter(transaction=transaction,
-                                     round=transaction.round if round is None else round).first()
-
-
-def quote_deadline_of(transaction):
-    from trading.procedures.inquiry import InquiryDetails
-
-    details = InquiryDetails.objects.filter(transaction_id=transaction.pk).first()
-    return details.quote_deadline if details else None
+def share_of(user, bid_round, part="offer") -> CustodianShare | None:
+    return (CustodianShare.objects.filter(custodian=user, opening_key__bid_round=bid_round,
+                                          opening_key__part=part)
+            .select_related("opening_key__bid_round__transaction").first())
 
 
-def _working_stage(transaction) -> str:
-    if transaction.stage == "suspended":
-        return transaction.suspended_from
-    return transaction.stage
+# --- rounds ----------------------------------------------------------------------------------
+
+def round_of(transaction) -> BidRound | None:
+    """The latest bid round of the transaction's current round of the procedure."""
+    return (BidRound.objects.filter(transaction_id=transaction.pk, procedure_round=transaction.round)
+            .order_by("-seq").first())
 
 
-def round_closed(transaction) -> bool:
-    """The current round's quote deadline has passed and the procedure no longer
-    receives quotes: from now on the count and the commitments are public."""
-    if _working_stage(transaction) in OPEN_STAGES:
-        return False
-    deadline = quote_deadline_of(transaction)
-    return deadline is not None and clock.procedure_now(transaction) >= deadline
+def rounds_of(transaction):
+    return BidRound.objects.filter(transaction_id=transaction.pk).order_by("seq")
 
 
-def quoting_open(transaction) -> bool:
-    """Quotes are received now (stage quoting and the deadline not reached)."""
-    deadline = quote_deadline_of(transaction)
-    return (transaction.stage == "quoting" and deadline is not None
-            and clock.procedure_now(transaction) < deadline)
-
-
-def closed_round_summary(transaction) -> dict | None:
-    """{"count", "commitments"} of the current round once it is closed (what `bids.closed`
-    publishes); None before."""
-    if not round_closed(transaction):
+def opening_key_of(bid_round, part="offer") -> OpeningKey | None:
+    if bid_round is None:
         return None
-    commitments = sorted(Quote.objects.filter(transaction=transaction, round=transaction.round)
+    return OpeningKey.objects.filter(bid_round=bid_round, part=part).first()
+
+
+def round_closed(bid_round) -> bool:
+    """The round's offers have been closed (`bids.closed` recorded): from now on the count
+    and the commitments are public."""
+    return bid_round is not None and bid_round.closed_at is not None
+
+
+def round_accepting(bid_round) -> bool:
+    """Offers are received now (opened, deadline not reached, not closed)."""
+    if bid_round is None or bid_round.closed_at is not None:
+        return False
+    now = clock.now()
+    return bid_round.opens_at <= now < bid_round.deadline
+
+
+def closed_round_summary(bid_round) -> dict | None:
+    """{"count", "commitments"} of a closed round (what `bids.closed` publishes); None before."""
+    if not round_closed(bid_round):
+        return None
+    commitments = sorted(Bid.objects.filter(bid_round=bid_round, status=BidStatus.LIVE)
                          .values_list("commitment", flat=True))
     return {"count": len(commitments), "commitments": commitments}
 
 
-# --- a bidder's own invitations and quotes --------------------------------------------------
-
-def invitations_of(user):
-    """Invitations of the current rounds for the companies `user` represents."""
-    return (Invitation.objects.filter(company__representatives=user, round=F("transaction__round"))
-            .select_related("transaction", "company").order_by("-invited_at", "pk"))
+def live_bid_count(bid_round) -> int:
+    """For the procedure's closing rules only (never shown before the round closes)."""
+    return Bid.objects.filter(bid_round=bid_round, status=BidStatus.LIVE).values("company").distinct().count()
 
 
-def invitation_for(user, transaction, uscc: str) -> Invitation | None:
-    """The invitation of the company `uscc`, which `user` represents, to the current round."""
-    return (Invitation.objects.filter(transaction=transaction, round=transaction.round, company__uscc=uscc,
-                                      company__representatives=user)
-            .select_related("company").first())
+# --- a bidder's own admissions and offers ---------------------------------------------------
+
+def representing_since(user, company):
+    """When `user` became a representative of `company` (None if it is not one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (Representation.objects.filter(user=user, company=company).values_list("since", flat=True).first())
 
 
-def own_quote(transaction, company, round=None) -> Quote | None:
-    return Quote.objects.filter(transaction=transaction, company=company,
-                                round=transaction.round if round is None else round).first()
+def admissions_of(user):
+    """Admissions to the current rounds for the companies `user` represents."""
+    return (Admission.objects.filter(company__representations__user=user,
+                                     bid_round__procedure_round=F("transaction__round"))
+            .select_related("transaction", "company", "bid_round").order_by("-admitted_at", "pk"))
 
 
-def own_quotes(user, transaction):
-    """Every quote (all rounds) of the companies `user` represents in `transaction`."""
-    return (Quote.objects.filter(transaction=transaction, company__representatives=user)
-            .select_related("company").order_by("round", "received_at"))
+def admissions_for(user, transaction, bid_round=None):
+    """The admissions of the companies `user` represents to the transaction's current round."""
+    bid_round = bid_round or round_of(transaction)
+    if bid_round is None or user is None or not user.is_authenticated:
+        return Admission.objects.none()
+    return (Admission.objects.filter(bid_round=bid_round, company__representations__user=user)
+            .select_related("company").order_by("company__name"))
+
+
+def own_bid(bid_round, company, user, part="offer") -> Bid | None:
+    """The company's live offer in the round, if `user` may see it (made since it joined)."""
+    since = representing_since(user, company)
+    if since is None or bid_round is None:
+        return None
+    return Bid.objects.filter(bid_round=bid_round, company=company, part=part, status=BidStatus.LIVE,
+                              received_at__gte=since).first()
+
+
+def own_bids(user, transaction):
+    """Every offer (all rounds, replaced and withdrawn ones too) of the companies `user`
+    represents in `transaction`, made since it became their representative."""
+    return (Bid.objects.filter(transaction_id=transaction.pk, company__representations__user=user,
+                               received_at__gte=F("company__representations__since"))
+            .select_related("company", "bid_round").order_by("bid_round__seq", "received_at"))
 
 
 # --- the opening record (public once opened) ------------------------------------------------
 
 def openings_of(transaction):
-    """Every opening of the transaction (one per round that was opened), newest first,
-    each with its records: public."""
-    openings = list(Opening.objects.filter(transaction=transaction).select_related("opened_by")
-                    .prefetch_related("custodians").order_by("-round"))
+    """Every opening of the transaction, newest round first, each with its records: public."""
+    openings = list(Opening.objects.filter(transaction_id=transaction.pk)
+                    .select_related("opened_by", "bid_round").prefetch_related("custodians")
+                    .order_by("-bid_round__seq", "part"))
     for opening in openings:
         opening.record_list = list(
-            OpeningRecord.objects.filter(opening=opening).select_related("quote__company")
-            .order_by("quote__received_at", "quote__pk"))
+            OpeningRecord.objects.filter(opening=opening).select_related("bid__company")
+            .order_by("bid__received_at", "bid__pk"))
     return openings
 
 
-def opening_of(transaction, round=None) -> Opening | None:
-    return Opening.objects.filter(transaction=transaction,
-                                  round=transaction.round if round is None else round).first()
+def opening_of(bid_round, part="offer") -> Opening | None:
+    if bid_round is None:
+        return None
+    return Opening.objects.filter(bid_round=bid_round, part=part).first()
+
+
+def opening_records(bid_round, part="offer"):
+    """The opening record of the round's part, by ascending price (ties: earlier arrival)."""
+    return (OpeningRecord.objects.filter(opening__bid_round=bid_round, opening__part=part)
+            .select_related("bid__company").order_by("price", "bid__received_at"))

@@ -90,6 +90,10 @@ INSTALLED_APPS = [
     "ledger.apps.LedgerConfig",
     "trading.apps.TradingConfig",
     "bidding.apps.BiddingConfig",
+    # The procedures, one app each (docs/architecture.md): they register themselves.
+    "trading.procedures.inquiry.apps.InquiryConfig",
+    "trading.procedures.tender.apps.TenderConfig",
+    "trading.procedures.asset_sale.apps.AssetSaleConfig",
     "api.apps.ApiConfig",
 ]
 
@@ -235,7 +239,15 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-sequence": {"task": "ledger.sequence", "schedule": 1.0},
     # The procedures' clock: deadlines pass on time even when nobody clicks.
     "trading-tick": {"task": "trading.tick", "schedule": 1.0},
+    # Draws whose seed checkpoint has been signed.
+    "bidding-draws": {"task": "bidding.perform_draws", "schedule": 1.0},
 }
+# The same jobs for the embedded mode's in-process scheduler (trading/scheduler.py).
+PERIODIC_JOBS = [
+    "bidding.services.draws.draws_perform_due",
+    "trading.services.ticks.tick",
+    "ledger.services.ledger_run_sequencer",
+]
 # Embedded mode: the in-process scheduler (`manage.py run_embedded`) runs the same
 # periodic jobs every EMBEDDED_TICK_SECONDS.
 EMBEDDED_TICK_SECONDS = float(os.environ.get("EMBEDDED_TICK_SECONDS", "1"))

@@ -162,3 +162,12 @@ def decoded(entry: Entry) -> dict:
         "body": body.decode("utf-8"),
         "leaf_hash": bytes(entry.leaf_hash).hex(),
     }
+
+
+def entry_seq_of(*, subject: str, kind: str, data_key: str, data_value) -> int | None:
+    """The seq of the newest entry of `subject` and `kind` whose data[data_key] equals
+    `data_value`, once sequenced (None before)."""
+    for entry in Entry.objects.filter(subject=subject, kind=kind).order_by("-seq"):
+        if decoded(entry)["data"].get(data_key) == data_value:
+            return entry.seq
+    return None

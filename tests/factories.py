@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from trading.models import Membership, Role, Station, Unit, User
+from trading.models import Membership, Role, Station, Transaction, Unit, User
+from trading.procedures.inquiry.models import InquiryRound
 from trading.services.transactions import document_attach, transaction_create
 from trading.services.transitions import transaction_transition
 
@@ -89,11 +90,9 @@ def make_transaction(world, *, stage="draft", type="inquiry", title="办公电�
 def force_stage(transaction, stage, **details):
     """Tests of one step only: put a transaction at `stage` without walking the procedure
     (no ledger entry; never done outside tests). Extra keyword arguments set fields of the
-    inquiry's details (e.g. quote_deadline)."""
-    from trading.models import Transaction
-    from trading.procedures.inquiry import InquiryDetails
-
+    inquiry's round records (e.g. challenge_until)."""
     Transaction.objects.filter(pk=transaction.pk).update(stage=stage)
     if details:
-        InquiryDetails.objects.update_or_create(transaction_id=transaction.pk, defaults=details)
+        InquiryRound.objects.update_or_create(transaction_id=transaction.pk, round=transaction.round,
+                                              defaults=details)
     return Transaction.objects.get(pk=transaction.pk).as_procedure()

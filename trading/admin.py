@@ -5,9 +5,11 @@ which keep the ledger."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction as db_transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import Document, Membership, Station, Transaction, Unit, User
+from .services import people
 
 
 class UnitInline(admin.TabularInline):
@@ -42,6 +44,38 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "full_name", "is_staff", "is_active"]
     search_fields = ["username", "full_name"]
     inlines = [MembershipInline]
+
+    # Every change of a role or of the account's standing is ledgered (account.changed).
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change:
+            before = User.objects.filter(pk=obj.pk).values("is_active", "is_staff", "is_superuser").first() or {}
+        with db_transaction.atomic():
+            super().save_model(request, obj, form, change)
+            people.account_flags_record(user=obj, before=before, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        with db_transaction.atomic():
+            for deleted in formset.deleted_forms:
+                if deleted.instance.pk:
+                    people.membership_remove(membership=Membership.objects.get(pk=deleted.instance.pk),
+                                             by=request.user)
+            for inline in formset.forms:
+                if inline in formset.deleted_forms or not inline.has_changed():
+                    continue
+                if inline.instance.pk:
+                    old = Membership.objects.get(pk=inline.instance.pk)
+                    people.membership_record(membership=old, by=request.user, removed=True)
+                    inline.save()
+                    people.membership_record(membership=inline.instance, by=request.user)
+                else:
+                    membership = inline.save(commit=False)
+                    membership.user = form.instance
+                    membership.save()
+                    people.membership_record(membership=membership, by=request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,6 +1,20 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from . import registry
+
+# The core's own ledger kinds, as the public timeline names them; other layers and the
+# procedures register theirs.
+ENTRY_LABELS = {
+    "transition": gettext_noop("stage change"),
+    "document.attached": gettext_noop("document attached"),
+    "notice.published": gettext_noop("notice published"),
+    "notice.changed": gettext_noop("notice changed"),
+    "ruleset.adopted": gettext_noop("rule set adopted"),
+    "account.changed": gettext_noop("account or role changed"),
+}
 
 
 def _reference_data(sender, using="default", **kwargs):
@@ -23,3 +37,4 @@ class TradingConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_reference_data, sender=self)
+        registry.add_entry_labels(ENTRY_LABELS)

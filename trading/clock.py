@@ -1,10 +1,14 @@
-"""The one clock of the trading domain. Tests freeze it; nothing else reads the time.
+"""The one clock of the platform. Tests freeze it; nothing else in the domain reads the time.
 
-`now()` is the server's real time. `procedure_now(transaction)` is the time a
-procedure's rules see: the same, except for a sandbox transaction (docs/clock.md), whose
-time runs `time_factor` times faster from its `time_origin`, so that a demo can watch a
-deadline of three working days pass in minutes. `real_time_of(transaction, moment)` maps
-a procedure-time moment back to real time (when the tick must look again).
+`now()` is the server's real time, and it is the only time there is: every moment that a
+page, a notice, a receipt, a PDF or the ledger shows for one event is the same instant.
+
+A sandbox transaction (docs/clock.md) does not run a faster clock: its rules' periods are
+compressed instead (Prozorro's accelerator). Three working days from a notice end, for the
+rules, at a real moment `time_factor` times closer: `compress(tx, start, end)`. The
+deadline a bidder sees, the server enforces and the ledger records is that real moment;
+pages and notices mark the transaction as a sandbox so that nobody mistakes it for a real
+procedure.
 """
 
 import contextlib
@@ -43,20 +47,24 @@ def advance(delta: timedelta) -> None:
 
 
 def sandbox_factor() -> int:
-    """How much faster new transactions' procedure time runs (1: not a sandbox)."""
+    """How many times the periods of transactions created from now on are compressed
+    (1: not a sandbox)."""
     return int(getattr(settings, "SANDBOX_TIME_FACTOR", 1) or 1)
 
 
-def procedure_now(transaction) -> datetime:
-    real = now()
-    factor = transaction.time_factor or 1
-    if factor == 1 or transaction.time_origin is None:
-        return real
-    return transaction.time_origin + (real - transaction.time_origin) * factor
+def compress(transaction, start: datetime, end: datetime) -> datetime:
+    """The real end of a period of the rules that runs from `start` to `end`: `end` itself,
+    or for a sandbox transaction `start + (end - start) / time_factor`."""
+    factor = getattr(transaction, "time_factor", 1) or 1
+    if factor == 1 or end <= start:
+        return end
+    return start + (end - start) / factor
 
 
-def real_time_of(transaction, moment: datetime) -> datetime:
-    factor = transaction.time_factor or 1
-    if factor == 1 or transaction.time_origin is None:
-        return moment
-    return transaction.time_origin + (moment - transaction.time_origin) / factor
+def stretch(transaction, start: datetime, end: datetime) -> datetime:
+    """The inverse of `compress`: the end of the rules' period that a sandbox compresses to
+    `end` (what a clerk's chosen sandbox deadline stands for)."""
+    factor = getattr(transaction, "time_factor", 1) or 1
+    if factor == 1 or end <= start:
+        return end
+    return start + (end - start) * factor

@@ -8,8 +8,12 @@ names: the amounts, units and people below are illustrative (docs/demo.md).
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction as db_transaction
 
+from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
+from bidding.services.custodians import custodian_key_set
+from bidding.uscc import check_character
+
 from . import clock
-from .models import Membership, Role, Station, Unit, User
+from .models import CalendarYear, Membership, Role, Station, Unit, User
 from .services.transactions import document_attach, transaction_create
 from .services.transitions import transaction_transition
 
@@ -87,10 +91,6 @@ TRANSACTIONS = [
 
 def _seed_pools(station, users):
     """Suppliers and experts of the station's pools, and the custodians' keys."""
-    from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
-    from bidding.services.sealed import custodian_key_set
-    from bidding.uscc import check_character
-
     for username, name, code in DEMO_COMPANIES:
         code = code + check_character(code)
         company = company_register(user=users[username], uscc=code, name=name, contact_name=users[username].full_name,
@@ -112,8 +112,6 @@ def _seed_demo_calendar():
     has no official data for; the demo enters such years as labelled stand-ins (weekends
     only), so the walk-through works on any date. A real deployment never does this: it
     enters the State Council's notice (docs/rules.md)."""
-    from .models import CalendarYear
-
     this_year = clock.now().year
     for year in (this_year, this_year + 1):
         CalendarYear.objects.get_or_create(year=year, defaults={"source": DEMO_CALENDAR_SOURCE})

@@ -2,7 +2,11 @@
 what would satisfy it, in the user's language.
 
 A `Rule` is a django-fsm condition (a callable taking the transaction) that can also
-explain itself. Services raise `RuleViolation(rule.explain(obj))` when one fails.
+explain itself: `transaction_transition` refuses a move whose rules do not all hold with
+the first failing rule's explanation, the pages show why a move is not open yet, the
+clock performs a time-driven move only when its rules hold, and `procedure_diagram`
+prints them on the machine's edges. `text` and `source` may be callables of the
+transaction when they depend on its rule set (a number, an article).
 """
 
 from collections.abc import Callable
@@ -16,8 +20,8 @@ from .errors import RuleViolation  # noqa: F401  (raised for a failing rule)
 @dataclass(frozen=True)
 class Rule:
     code: str
-    text: str  # what the rule says (translated lazily)
-    source: str  # where it comes from
+    text: str | Callable[[object], str]  # what the rule says (translated lazily)
+    source: str | Callable[[object], str]  # where it comes from
     check: Callable[[object], bool]
     detail: Callable[[object], str] | None = None  # what is missing, e.g. counts or dates
     # A rule about the stage itself: failing it means "not possible from this stage"
@@ -28,7 +32,9 @@ class Rule:
         return bool(self.check(instance))
 
     def explain(self, instance) -> str:
-        message = _("%(text)s (%(source)s)") % {"text": self.text, "source": self.source}
+        text = self.text(instance) if callable(self.text) else self.text
+        source = self.source(instance) if callable(self.source) else self.source
+        message = _("%(text)s (%(source)s)") % {"text": text, "source": source}
         if self.detail is not None:
             message = f"{message}: {self.detail(instance)}"
         return str(message)

@@ -1,7 +1,8 @@
 """Rule sets: the numbers a procedure's rules use, versioned, adopted per station.
 
 Every number of DOMAIN.md's procedures (group size, minimum invitees, periods...) is a
-parameter of a `RuleSet`. `DEFAULTS` holds the built-in values with their legal sources;
+parameter of a `RuleSet`. Each procedure declares its parameters with their built-in
+values and legal sources (`Procedure.params`, trading/procedures/<name>/params.py);
 the data migration 0003 publishes them as `<procedure>-default` version 1, which is in
 force at every station that has adopted nothing else. A station adopts another published
 version (`adopt`, recorded in the ledger as `ruleset.adopted`); a published rule set is
@@ -16,6 +17,7 @@ station-facing explanation is docs/rules.md.
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -28,6 +30,7 @@ from ledger.core.jcs import canonical_bytes
 from ledger.services import actor as ledger_actor
 from ledger.services import ledger_record
 
+from . import registry
 from .errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from .models import RuleSet, RuleSetAdoption, TransactionType
 from .text import clean_text
@@ -37,35 +40,10 @@ DEFAULT_VERSION = 1
 # A sanity ceiling for every whole-number parameter (days, counts, months).
 INTEGER_CEILING = 1000
 
-# --- Sources, short and bilingual (the full wording is in docs/rules.md) -----------------
+# --- Sources every procedure cites ---------------------------------------------------------
 
-GPL_40 = "政府采购法第四十条 / Government Procurement Law art. 40"
-GPL_40_74_12 = ("政府采购法第四十条（二）；财政部令第74号第十二条 / "
-                "Government Procurement Law art. 40(2); MOF Order No. 74 art. 12")
-MOF74_45 = "财政部令第74号第四十五条 / MOF Order No. 74 art. 45"
-MOF74_51 = "财政部令第74号第五十一条 / MOF Order No. 74 art. 51"
-MOF74_49 = "财政部令第74号第四十九条 / MOF Order No. 74 art. 49"
-MOF74_18 = "财政部令第74号第十八条 / MOF Order No. 74 art. 18"
-GPL_52 = "政府采购法第五十二条 / Government Procurement Law art. 52"
-GPL_46 = "政府采购法第四十六条 / Government Procurement Law art. 46"
-GPL_REG_50 = ("政府采购法实施条例第五十条 / "
-              "Regulations on the Implementation of the Government Procurement Law art. 50")
 CUSTODIANS = ("平台规则：开标密钥由交易站工作人员、监督人员、采购人代表分持 / platform rule: the opening "
               "key is split among clerk, supervisor and purchaser representative (DOMAIN.md, Sealed bids)")
-BL_23 = "招标投标法第二十三条 / Bidding Law art. 23"
-BL_24 = "招标投标法第二十四条 / Bidding Law art. 24"
-BL_28 = "招标投标法第二十八条 / Bidding Law art. 28"
-BL_37 = "招标投标法第三十七条 / Bidding Law art. 37"
-BL_46 = "招标投标法第四十六条 / Bidding Law art. 46"
-BL_47 = "招标投标法第四十七条 / Bidding Law art. 47"
-BLR = "招标投标法实施条例第%s条 / Regulations on the Implementation of the Bidding Law art. %s"
-BLR_16 = BLR % ("十六", "16")
-BLR_22 = BLR % ("二十二", "22")
-BLR_26 = BLR % ("二十六", "26")
-BLR_53 = BLR % ("五十三", "53")
-BLR_54 = BLR % ("五十四", "54")
-BLR_57 = BLR % ("五十七", "57")
-ASSET = "DOMAIN.md §3：%s / DOMAIN.md §3: %s"
 
 
 @dataclass(frozen=True)
@@ -85,7 +63,8 @@ class Param:
         return isinstance(self.default, str)
 
 
-def _custodians():
+def custodian_params() -> dict[str, Param]:
+    """The opening key's k of n, which every procedure with sealed offers has."""
     return {
         "custodians_k": Param(gettext_lazy("custodians needed to open the bids (k)"), 2, CUSTODIANS, minimum=2),
         "custodians_n": Param(gettext_lazy("custodians holding a share of the opening key (n)"), 3, CUSTODIANS,
@@ -93,95 +72,31 @@ def _custodians():
     }
 
 
-PARAMS: dict[str, dict[str, Param]] = {
-    "inquiry": {
-        "group_min_size": Param(gettext_lazy("minimum size of the inquiry group (odd)"), 3, GPL_40,
-                                minimum=3, odd=True),
-        "expert_share": Param(gettext_lazy("minimum share of experts in the inquiry group"), "2/3", GPL_40,
-                              minimum=Fraction(2, 3), maximum=Fraction(1)),
-        "min_invitees": Param(gettext_lazy("minimum number of invited suppliers"), 3, GPL_40_74_12, minimum=3),
-        "quote_period_working_days": Param(gettext_lazy("working days from the notice to the quote deadline"),
-                                           3, MOF74_45, minimum=3),
-        "min_quotes": Param(gettext_lazy("minimum number of quotes"), 3, MOF74_51, minimum=3),
-        "min_responsive": Param(gettext_lazy("minimum number of responsive quotes within budget"), 3, MOF74_51,
-                                minimum=3),
-        "confirm_working_days": Param(gettext_lazy("working days for the purchaser to confirm the award"),
-                                      5, MOF74_49, maximum=5),
-        "result_publish_working_days": Param(gettext_lazy("working days to publish the result"), 2, MOF74_18,
-                                             maximum=2),
-        "challenge_working_days": Param(gettext_lazy("working days of the challenge period"), 7, GPL_52,
-                                        minimum=7),
-        "contract_days": Param(gettext_lazy("days to sign the contract after the award notice"), 30, GPL_46,
-                               maximum=30),
-        "contract_publish_working_days": Param(gettext_lazy("working days to publish the contract"), 2,
-                                               GPL_REG_50, maximum=2),
-        **_custodians(),
-    },
-    "tender": {
-        "documents_available_days": Param(gettext_lazy("days the tender documents are available"), 5, BLR_16,
-                                          minimum=5),
-        "bid_period_days": Param(gettext_lazy("days from first issuing the documents to the bid deadline"), 20,
-                                 BL_24, minimum=20),
-        "clarification_days_before_deadline": Param(
-            gettext_lazy("days before the deadline by which clarifications or changes are issued"), 15, BL_23,
-            minimum=15),
-        "objection_days_before_deadline": Param(
-            gettext_lazy("days before the deadline by which objections to the documents are raised"), 10, BLR_22),
-        "objection_answer_days": Param(gettext_lazy("days to answer an objection"), 3, BLR_22, maximum=3),
-        "security_max_share": Param(gettext_lazy("maximum bid security as a share of the estimated price"),
-                                    "2/100", BLR_26, minimum=Fraction(1, 10000), maximum=Fraction(2, 100)),
-        "min_bids": Param(gettext_lazy("minimum number of bids to open"), 3, BL_28, minimum=3),
-        "committee_min_size": Param(gettext_lazy("minimum size of the evaluation committee (odd)"), 5, BL_37,
-                                    minimum=5, odd=True),
-        "committee_expert_share": Param(gettext_lazy("minimum share of experts in the committee"), "2/3", BL_37,
-                                        minimum=Fraction(2, 3), maximum=Fraction(1)),
-        "max_candidates": Param(gettext_lazy("maximum number of ranked candidates"), 3, BLR_53, maximum=3),
-        "candidates_publish_days": Param(gettext_lazy("days from the report to publicising the candidates"), 3,
-                                         BLR_54, maximum=3),
-        "candidates_publicity_days": Param(gettext_lazy("days the candidates are publicised"), 3, BLR_54,
-                                           minimum=3),
-        "contract_days": Param(gettext_lazy("days to sign the contract after the award notice"), 30, BL_46,
-                               maximum=30),
-        "security_refund_days": Param(gettext_lazy("days to refund the bid securities after the contract"), 5,
-                                      BLR_57, maximum=5),
-        "report_days": Param(gettext_lazy("days to report to the supervisor after the award"), 15, BL_47,
-                             maximum=15),
-        **_custodians(),
-    },
-    # No article numbers here: the rules of state-owned asset transfers differ by owner and
-    # province; a station cites its own (DOMAIN.md section 3 gives the numbers).
-    "asset_sale": {
-        "listing_min_share": Param(gettext_lazy("minimum listing price as a share of the appraised value"),
-                                   "1/1", ASSET % ("挂牌价不低于评估值", "listing price at least the appraised value"),
-                                   minimum=Fraction(1)),
-        "disclosure_working_days": Param(gettext_lazy("working days of the disclosure period"), 20,
-                                         ASSET % ("信息披露期", "disclosure period")),
-        "relist_approval_below_share": Param(
-            gettext_lazy("relisting price share of the appraisal below which an approval is needed"), "9/10",
-            ASSET % ("低于评估值90%须经批准", "below 90% of the appraisal needs approval"),
-            minimum=Fraction(1, 100), maximum=Fraction(1)),
-        "appraisal_valid_months": Param(
-            gettext_lazy("months after first disclosure after which a new appraisal is needed"), 12,
-            ASSET % ("超过12个月须重新评估", "a new appraisal after 12 months")),
-        "payment_working_days": Param(gettext_lazy("working days for the buyer to pay"), 5,
-                                      ASSET % ("价款支付期限", "payment period")),
-        "result_publicity_working_days": Param(gettext_lazy("working days the result is publicised"), 5,
-                                               ASSET % ("成交结果公示期", "result publicity period")),
-        **_custodians(),
-    },
-}
+class _ByProcedure(Mapping):
+    """{procedure: ...} read from the registry: each procedure declares its parameters
+    (`Procedure.params`) and the title of its built-in rule set (`Procedure.rules_title`)."""
 
+    def __init__(self, read):
+        self._read = read
+
+    def __getitem__(self, procedure):
+        found = registry.find(procedure)
+        if found is None or not found.params:
+            raise KeyError(procedure)
+        return self._read(found)
+
+    def __iter__(self):
+        return iter([p.type for p in registry.procedures() if p.params])
+
+    def __len__(self):
+        return len(list(iter(self)))
+
+
+PARAMS: Mapping[str, dict[str, Param]] = _ByProcedure(lambda p: p.params)
 # The built-in defaults as data: {procedure: {name: (value, source)}}.
-DEFAULTS: dict[str, dict[str, tuple[int | str, str]]] = {
-    procedure: {name: (p.default, p.source) for name, p in params.items()}
-    for procedure, params in PARAMS.items()
-}
-
-DEFAULT_TITLES = {
-    "inquiry": "询价采购默认规则 / Inquiry-priced procurement: built-in defaults",
-    "tender": "公开招标默认规则 / Open tender: built-in defaults",
-    "asset_sale": "公开协商出售默认规则 / Negotiated asset sale: built-in defaults",
-}
+DEFAULTS: Mapping[str, dict[str, tuple[int | str, str]]] = _ByProcedure(
+    lambda p: {name: (spec.default, spec.source) for name, spec in p.params.items()})
+DEFAULT_TITLES: Mapping[str, str] = _ByProcedure(lambda p: p.rules_title)
 
 _FRACTION = re.compile(r"^([1-9][0-9]{0,5})/([1-9][0-9]{0,5})$")
 _CODE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")

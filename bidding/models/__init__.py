@@ -1,25 +1,36 @@
-"""Models of the bidding domain: suppliers and pools, draws, sealed quotes and their
-opening, evaluation and award, challenges and contracts."""
+"""Models of the bidding domain, procedure-neutral: suppliers and pools, draws, bid rounds
+with their admissions, opening keys and custodians, sealed offers and their opening,
+evaluation (panels, assessments, scores, awards), challenges, contracts and acceptances."""
 
+from .bids import Bid, BidStatus, Opening, OpeningRecord
 from .companies import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
 from .draws import Draw, DrawPurpose
-from .evaluation import Assessment, Award, PanelMember, PanelRole
-from .outcome import Challenge, Contract
-from .sealed import (
+from .evaluation import Assessment, Award, PanelMember, PanelRole, Score
+from .outcome import Acceptance, Challenge, ChallengeKind, Contract
+from .rounds import (
+    Admission,
+    AdmissionMethod,
+    AdmissionRule,
+    BidPolicy,
+    BidRound,
     CustodianKey,
     CustodianShare,
-    Invitation,
-    InvitationMethod,
-    Opening,
     OpeningKey,
-    OpeningRecord,
-    Quote,
 )
 
 __all__ = [
+    "Acceptance",
+    "Admission",
+    "AdmissionMethod",
+    "AdmissionRule",
     "Assessment",
     "Award",
+    "Bid",
+    "BidPolicy",
+    "BidRound",
+    "BidStatus",
     "Challenge",
+    "ChallengeKind",
     "Company",
     "Conflict",
     "Contract",
@@ -28,13 +39,11 @@ __all__ = [
     "Draw",
     "DrawPurpose",
     "ExpertPoolEntry",
-    "Invitation",
-    "InvitationMethod",
     "Opening",
     "OpeningKey",
     "OpeningRecord",
     "PanelMember",
     "PanelRole",
-    "Quote",
+    "Score",
     "SupplierPoolEntry",
 ]

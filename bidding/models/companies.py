@@ -15,9 +15,14 @@ class Company(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=32)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    # The user accounts that act for the company (they hold the bidder role).
-    representatives = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="companies", blank=True)
+    # The user accounts that act for the company (they hold the bidder role), each since
+    # when: a representative sees and acts on the company's offers made since it joined.
+    representatives = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="companies", blank=True,
+                                             through="Representation")
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    # What identifies the company in a sealed offer: frozen while it has a live offer.
+    IDENTITY_FIELDS = ("uscc", "name")
 
     class Meta:
         verbose_name = _("supplier")
@@ -26,6 +31,25 @@ class Company(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Representation(models.Model):
+    """A user who acts for a company, since when (docs/accounts.md)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="representations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="representations")
+    since = models.DateTimeField(_("representative since"))
+
+    class Meta:
+        db_table = "bidding_company_representatives"
+        verbose_name = _("representative")
+        verbose_name_plural = _("representatives")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="bidding_company_representatives_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} for {self.company}"
 
 
 class SupplierPoolEntry(models.Model):

@@ -1,5 +1,9 @@
-"""Evaluation: the inquiry group (询价小组) or evaluation committee, each member's
-assessment of each opened quote, the signed report, and the award the rules compute."""
+"""Evaluation: the panel (an inquiry group 询价小组 or an evaluation committee 评标委员会),
+each member's assessment (responsive or not, with a reason) and, where the documents say
+so, scores of each opened offer, the signed report, and the award the rules compute.
+
+The award method is a strategy (bidding/awards.py): lowest responsive price, comprehensive
+scoring, highest offer at or above a reserve."""
 
 from django.conf import settings
 from django.db import models
@@ -33,18 +37,38 @@ class PanelMember(models.Model):
 
 class Assessment(models.Model):
     member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="assessments")
-    quote = models.ForeignKey("bidding.Quote", on_delete=models.PROTECT, related_name="assessments")
+    bid = models.ForeignKey("bidding.Bid", on_delete=models.PROTECT, related_name="assessments")
     responsive = models.BooleanField(_("responsive"))
     reason = models.TextField(_("reason"))
     assessed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["member", "quote"], name="bidding_assessment_once"),
+            models.UniqueConstraint(fields=["member", "bid"], name="bidding_assessment_once"),
         ]
 
     def __str__(self):
-        return f"{self.member}: {self.quote} {'✓' if self.responsive else '✗'}"
+        return f"{self.member}: {self.bid} {'✓' if self.responsive else '✗'}"
+
+
+class Score(models.Model):
+    """A member's points for one criterion (price, technical, commercial...) of one offer,
+    on the scale the documents publish (0..the criterion's weight)."""
+
+    member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="scores")
+    bid = models.ForeignKey("bidding.Bid", on_delete=models.PROTECT, related_name="scores")
+    criterion = models.CharField(max_length=32)
+    points = models.DecimalField(max_digits=6, decimal_places=2)
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "bid", "criterion"], name="bidding_score_once"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="bidding_score_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.bid} {self.criterion} {self.points}"
 
 
 class Award(models.Model):
@@ -52,9 +76,9 @@ class Award(models.Model):
 
     transaction = models.ForeignKey("trading.Transaction", on_delete=models.PROTECT, related_name="awards")
     round = models.PositiveSmallIntegerField(default=1)
-    quote = models.ForeignKey("bidding.Quote", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    bid = models.ForeignKey("bidding.Bid", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    ranking = models.JSONField(default=list)  # [{"rank", "company", "uscc", "price", "commitment"}]
+    ranking = models.JSONField(default=list)  # [{"rank", "company", "uscc", "price", "commitment", ...}]
     computed_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -3,8 +3,11 @@ checked by its GB 32100-2015 check character); station staff put companies in th
 supplier pool and experts in the expert pool, under public numbers S-0001 and E-0001 per
 station that draws use; experts declare conflicts of interest for recusal.
 
-Registration and pool membership are reference data, not steps of a procedure: nothing
-here is ledgered. What a draw makes of the pools is (bidding/services/draws.py).
+Pool membership is reference data, not a step of a procedure: it is not ledgered (what a
+draw makes of the pools is: bidding/services/draws.py). A company's registration and every
+later change to it or to its representatives is (`company.changed`, by field name and
+account number, no personal data), and its credit code and name are frozen while it has a
+sealed offer not yet opened.
 """
 
 import re
@@ -16,12 +19,16 @@ from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
-from trading.errors import InvalidInput, NotPermitted
+from ledger.services import actor as ledger_actor
+from ledger.services import ledger_record
+from trading import clock
+from trading.errors import InvalidInput, NotPermitted, RuleViolation
 from trading.models import Role, Station
 from trading.text import clean_text
 
 from .. import selectors
-from ..models import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
+from ..models import Bid, BidStatus, Company, Conflict, ExpertPoolEntry, Opening, SupplierPoolEntry
+from ..models.companies import Representation
 from ..uscc import UsccError, uscc_check
 
 SUPPLIER_PREFIX = "S"
@@ -99,7 +106,10 @@ def company_register(*, user, uscc, name, contact_name, contact_phone, contact_e
     try:
         with db_transaction.atomic():
             company = Company.objects.create(**fields)
-            company.representatives.add(user)
+            Representation.objects.create(company=company, user=user, since=clock.now())
+            ledger_record(kind="company.changed", subject=company_subject(company),
+                          actor=ledger_actor(Role.BIDDER, user.ledger_name()),
+                          data={"registered": True, "uscc": company.uscc})
     except IntegrityError:  # registered at the same moment by someone else
         raise _already_registered(fields["uscc"]) from None
     return company
@@ -189,3 +199,64 @@ def conflict_declare(*, expert_entry: ExpertPoolEntry, unit=None, company=None, 
     reason = _clean(reason, key="reason", label=_("reason"), max_length=200)
     with db_transaction.atomic():
         return Conflict.objects.create(expert=expert_entry, unit=unit, company=company, reason=reason)
+
+
+# --- changes to a company, ledgered ------------------------------------------------------------
+
+def company_subject(company) -> str:
+    return f"company/{company.pk}"
+
+
+def identity_frozen_by(company) -> list:
+    """The company's live offers not yet opened: while there is one, what identifies it in
+    a sealed offer (credit code, name) cannot change."""
+    live = Bid.objects.filter(company=company, status=BidStatus.LIVE).select_related("bid_round", "transaction")
+    return [bid for bid in live if not Opening.objects.filter(bid_round=bid.bid_round, part=bid.part).exists()]
+
+
+def company_identity_check(*, company, changed) -> None:
+    frozen = [name for name in changed if name in Company.IDENTITY_FIELDS]
+    if company.pk and frozen:
+        bids = identity_frozen_by(company)
+        if bids:
+            raise RuleViolation(
+                _("%(company)s has a sealed offer not yet opened in %(codes)s: its credit code and name are frozen "
+                  "until then (a sealed offer is bound to the identity it was submitted under)")
+                % {"company": company.name, "codes": ", ".join(sorted({b.transaction.code for b in bids}))},
+                rule="company.identity_frozen", field=frozen[0])
+
+
+def _by(user):
+    return ledger_actor("administrator", user.ledger_name()) if user else ledger_actor("system", "platform")
+
+
+def company_changed(*, company, changed, by) -> None:
+    """Ledger a change of the company's record (inside the change's transaction): which
+    fields, never their values (contact details may be a person's)."""
+    company_identity_check(company=company, changed=changed)
+    if changed:
+        data = {"changed": sorted(changed)}
+        if set(changed) & set(Company.IDENTITY_FIELDS):
+            data["uscc"] = company.uscc  # a company's public code, not personal data
+        ledger_record(kind="company.changed", subject=company_subject(company), actor=_by(by), data=data)
+
+
+def representative_add(*, company, user, by=None):
+    with db_transaction.atomic():
+        link, created = Representation.objects.get_or_create(company=company, user=user,
+                                                             defaults={"since": clock.now()})
+        if created:
+            representative_record(company=company, user=user, by=by)
+    return link
+
+
+def representative_record(*, company, user, by, removed=False) -> None:
+    ledger_record(kind="company.changed", subject=company_subject(company), actor=_by(by),
+                  data={"representative": "removed" if removed else "added", "user": f"user/{user.pk}"})
+
+
+def representative_remove(*, company, user, by=None) -> None:
+    with db_transaction.atomic():
+        deleted, _rows = Representation.objects.filter(company=company, user=user).delete()
+        if deleted:
+            representative_record(company=company, user=user, by=by, removed=True)

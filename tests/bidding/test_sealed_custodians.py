@@ -1,14 +1,19 @@
-"""Custodians and the opening key of a round (bidding/services/sealed.py): passphrase
-rules, keys that cannot be replaced while an opening needs them, the opening key split
-among custodians of different roles with its ledger entry, invitations kept secret."""
+"""Custodians and the opening key of a round (bidding/services/custodians.py): passphrase
+rules, keys that cannot be replaced while an opening needs them nor without the login
+password, replacements ledgered, the opening key split among custodians of different roles
+with its ledger entry, admissions kept secret (bidding/services/rounds.py)."""
 
 import pytest
 from django.utils import translation
 
 from bidding import crypto
-from bidding.models import CustodianKey, Invitation, OpeningKey
-from bidding.services import sealed
+from datetime import timedelta
+
+from bidding.models import Admission, CustodianKey, OpeningKey
+from bidding.services import custodians as sealed
+from bidding.services import rounds
 from tests.factories import force_stage, make_transaction, make_user, make_world
+from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Role
 
@@ -31,7 +36,7 @@ pytestmark = pytest.mark.django_db
 def test_a_clerk_sets_a_custodian_key_that_only_its_passphrase_unlocks():
     world = make_world()
     key = sealed.custodian_key_set(user=world.clerk, passphrase=PASSPHRASES[Role.CLERK])
-    protected = sealed._protected(CustodianKey.objects.get(pk=key.pk))
+    protected = sealed.protected_key(CustodianKey.objects.get(pk=key.pk))
     unlocked = crypto.unlock_custodian_key(protected, PASSPHRASES[Role.CLERK], label=f"user:{world.clerk.pk}")
     assert crypto.public_key_bytes(unlocked) == bytes(key.public_key)
     with pytest.raises(crypto.CustodianSecretError):
@@ -74,11 +79,15 @@ def test_only_clerks_supervisors_and_purchasers_hold_custodian_keys(role):
         sealed.custodian_key_set(user=getattr(world, role), passphrase=PASSPHRASES[Role.CLERK])
 
 
+LOGIN_PASSWORD = "pw-for-tests-1"  # tests/factories.py
+
+
 def test_a_key_is_not_replaced_while_an_opening_still_needs_its_share():
     r = quoting_round()
     before = bytes(CustodianKey.objects.get(user=r.world.supervisor).public_key)
     with pytest.raises(RuleViolation) as refused:
-        sealed.custodian_key_set(user=r.world.supervisor, passphrase="a brand new passphrase 7")
+        sealed.custodian_key_set(user=r.world.supervisor, passphrase="a brand new passphrase 7",
+                                 password=LOGIN_PASSWORD)
     assert refused.value.rule == "sealed.custodian_key_in_use" and r.tx.code in refused.value.message
     assert bytes(CustodianKey.objects.get(user=r.world.supervisor).public_key) == before
 
@@ -88,15 +97,30 @@ def test_a_key_can_be_replaced_once_the_round_is_opened():
     r.submit(0, "100.00")
     r.close()
     r.open()
-    key = sealed.custodian_key_set(user=r.world.supervisor, passphrase="a brand new passphrase 7")
-    crypto.unlock_custodian_key(sealed._protected(key), "a brand new passphrase 7",
+    key = sealed.custodian_key_set(user=r.world.supervisor, passphrase="a brand new passphrase 7",
+                                   password=LOGIN_PASSWORD)
+    crypto.unlock_custodian_key(sealed.protected_key(key), "a brand new passphrase 7",
                                 label=f"user:{r.world.supervisor.pk}")
 
 
 def test_a_key_can_be_replaced_when_the_procedure_ended_without_opening():
     r = quoting_round()
     force_stage(r.tx, "terminated")
-    sealed.custodian_key_set(user=r.world.purchaser, passphrase="a brand new passphrase 7")
+    sealed.custodian_key_set(user=r.world.purchaser, passphrase="a brand new passphrase 7", password=LOGIN_PASSWORD)
+
+
+def test_replacing_a_key_needs_the_login_password_and_is_ledgered():
+    world = make_world()
+    sealed.custodian_key_set(user=world.clerk, passphrase=PASSPHRASES[Role.CLERK])
+    for password in (None, "", "not-the-password"):
+        with pytest.raises(NotPermitted):
+            sealed.custodian_key_set(user=world.clerk, passphrase="a brand new passphrase 7", password=password)
+    key = sealed.custodian_key_set(user=world.clerk, passphrase="a brand new passphrase 7", password=LOGIN_PASSWORD)
+    entries = recorded(kind="custodian_key.set", subject=f"user/{world.clerk.pk}")
+    assert [e["data"]["replaced"] for e in entries] == [False, True]
+    assert entries[-1]["data"]["fingerprint"] == crypto.commitment(bytes(key.public_key))[:16]
+    assert entries[-1]["actor"] == {"role": "clerk", "name": world.clerk.ledger_name()}
+    assert "passphrase" not in str(entries) and PASSPHRASES[Role.CLERK] not in str(entries)
 
 
 def test_the_passphrase_is_not_stored_anywhere_in_the_key_row():
@@ -116,12 +140,17 @@ def registered_inquiry(world):
     return force_stage(make_transaction(world, stage="registered"), "group_formed")
 
 
+def new_round(tx):
+    now = clock.now()
+    return rounds.round_open(transaction=tx, opens_at=now, deadline=now + timedelta(days=3))
+
+
 def test_the_opening_key_is_split_two_of_three_and_ledgered_without_secrets():
     world = make_world()
     set_custodian_keys(world)
     tx = registered_inquiry(world)
-    key = sealed.opening_key_create(transaction=tx, custodians=custodians_of(world), user=world.clerk)
-    assert (key.k, key.n, key.round) == (2, 3, 1)  # k from the rule set in force
+    key = sealed.opening_key_create(bid_round=new_round(tx), custodians=custodians_of(world), user=world.clerk)
+    assert (key.k, key.n, key.bid_round.procedure_round) == (2, 3, 1)  # k from the rule set in force
     shares = list(key.shares.order_by("index"))
     [entry] = recorded(kind="opening_key.created", subject=tx.code)
     assert entry["actor"] == {"role": "clerk", "name": world.clerk.ledger_name()}
@@ -134,16 +163,17 @@ def test_the_opening_key_is_split_two_of_three_and_ledgered_without_secrets():
     # Each sealed share opens with its custodian's key and matches the published digest.
     for share, role in zip(shares, (Role.CLERK, Role.SUPERVISOR, Role.PURCHASER), strict=True):
         user = custodian(world, role)
-        private = crypto.unlock_custodian_key(sealed._protected(user.custodian_key), PASSPHRASES[role],
+        private = crypto.unlock_custodian_key(sealed.protected_key(user.custodian_key), PASSPHRASES[role],
                                               label=f"user:{user.pk}")
-        value = crypto.open_share(bytes(share.sealed_share), private, tx.code, share.index)
+        value = crypto.open_share(bytes(share.sealed_share), private, tx.code, 1, "offer", share.index)
         assert crypto.share_digest(value) == share.share_sha256
 
 
 def test_k_comes_from_the_call_when_given():
     world = make_world()
     set_custodian_keys(world)
-    key = sealed.opening_key_create(transaction=registered_inquiry(world), custodians=custodians_of(world), k=3)
+    key = sealed.opening_key_create(bid_round=new_round(registered_inquiry(world)), custodians=custodians_of(world),
+                                    k=3)
     assert (key.k, key.n) == (3, 3)
 
 
@@ -151,11 +181,12 @@ def test_a_custodian_without_a_key_is_named_and_nothing_is_made():
     world = make_world()
     set_custodian_keys(world, roles=(Role.CLERK,))
     tx = registered_inquiry(world)
+    bid_round = new_round(tx)
     with pytest.raises(RuleViolation) as refused:
-        sealed.opening_key_create(transaction=tx, custodians=custodians_of(world), user=world.clerk)
+        sealed.opening_key_create(bid_round=bid_round, custodians=custodians_of(world), user=world.clerk)
     assert refused.value.rule == "sealed.custodian_key_missing"
     assert "赵刚" in refused.value.message and "张伟" in refused.value.message and "王明" not in refused.value.message
-    assert not OpeningKey.objects.filter(transaction=tx).exists()
+    assert not OpeningKey.objects.filter(bid_round=bid_round).exists()
     assert recorded(kind="opening_key.created") == []
 
 
@@ -177,9 +208,10 @@ def test_custodians_are_three_different_people_of_different_roles_of_this_transa
     else:
         sealed.custodian_key_set(user=world.other_purchaser, passphrase=PASSPHRASES[Role.PURCHASER])
         custodians[2] = (world.other_purchaser, Role.PURCHASER)
+    bid_round = new_round(tx)
     with pytest.raises(RuleViolation):
-        sealed.opening_key_create(transaction=tx, custodians=custodians, user=world.clerk)
-    assert not OpeningKey.objects.filter(transaction=tx).exists()
+        sealed.opening_key_create(bid_round=bid_round, custodians=custodians, user=world.clerk)
+    assert not OpeningKey.objects.filter(bid_round=bid_round).exists()
 
 
 @pytest.mark.parametrize("k", [1, 4])
@@ -187,13 +219,14 @@ def test_k_is_between_two_and_n(k):
     world = make_world()
     set_custodian_keys(world)
     with translation.override("en"), pytest.raises(RuleViolation, match="between 2 and 3"):
-        sealed.opening_key_create(transaction=registered_inquiry(world), custodians=custodians_of(world), k=k)
+        sealed.opening_key_create(bid_round=new_round(registered_inquiry(world)), custodians=custodians_of(world),
+                                  k=k)
 
 
 def test_a_round_has_one_opening_key():
     r = quoting_round()
     with pytest.raises(StageConflict):
-        sealed.opening_key_create(transaction=r.tx, custodians=custodians_of(r.world))
+        sealed.opening_key_create(bid_round=r.bid_round, custodians=custodians_of(r.world))
 
 
 def test_the_opening_private_key_is_not_stored():
@@ -207,19 +240,20 @@ def test_the_opening_private_key_is_not_stored():
             assert crypto.public_key_bytes(candidate) != public_key
 
 
-# --- invitations -----------------------------------------------------------------------------------
+# --- admissions (invitations) ------------------------------------------------------------------------
 
 def test_invitations_are_recorded_without_any_ledger_entry():
     world = make_world()
     tx = registered_inquiry(world)
+    bid_round = new_round(tx)
     companies = [make_company(world)[0] for _ in range(4)]
     before = recorded()
-    invitations = sealed.invitations_create(transaction=tx, companies=companies, method="draw")
+    invitations = rounds.round_admit(bid_round=bid_round, companies=companies, method="draw")
     assert sorted(i.company_id for i in invitations) == sorted(c.pk for c in companies)
     assert recorded() == before
     # Inviting again is harmless: no duplicate.
-    sealed.invitations_create(transaction=tx, companies=companies[:2], method="draw")
-    assert Invitation.objects.filter(transaction=tx).count() == 4
+    rounds.round_admit(bid_round=bid_round, companies=companies[:2], method="draw")
+    assert Admission.objects.filter(bid_round=bid_round).count() == 4
 
 
 @pytest.mark.parametrize("problem", ["method", "empty", "twice"])
@@ -230,14 +264,14 @@ def test_invitations_refuse_bad_input(problem):
     args = {"method": {"method": "phone"}.get(problem, "draw"),
             "companies": {"empty": [], "twice": [company, company]}.get(problem, [company])}
     with pytest.raises(InvalidInput):
-        sealed.invitations_create(transaction=tx, **args)
+        rounds.round_admit(bid_round=new_round(tx), **args)
 
 
 def test_nobody_is_invited_once_quoting_is_over():
     r = quoting_round()
     r.close(at=AFTER)
     with pytest.raises(StageConflict):
-        sealed.invitations_create(transaction=r.tx, companies=[make_company(r.world)[0]], method="draw")
+        rounds.round_admit(bid_round=r.bid_round, companies=[make_company(r.world)[0]], method="draw")
 
 
 def test_custodian_roles_are_read_per_user():

@@ -13,8 +13,9 @@ import pytest
 from django.conf import settings
 
 from bidding import crypto
-from bidding.models import Company, Quote
-from bidding.services import sealed
+from bidding.models import Bid, Company, CustodianShare
+from bidding.models.companies import Representation
+from bidding.services import bids, custodians, openings, rounds
 from bidding.uscc import check_character
 from tests.factories import force_stage, make_transaction, make_user, make_world
 from trading import clock
@@ -52,13 +53,16 @@ def make_company(world, name=None) -> tuple[Company, object]:
                      roles=[(Role.BIDDER, world.station, None)])
     company = Company.objects.create(uscc=valid_uscc(n * 7919 + 13), name=name or f"江苏示范科技有限公司{n}号",
                                      contact_name=f"联系人{n}", contact_phone="025-8888 0000")
-    company.representatives.add(user)
+    Representation.objects.create(company=company, user=user, since=BEFORE - timedelta(days=30))
     return company, user
 
 
 def set_custodian_keys(world, roles=(Role.CLERK, Role.SUPERVISOR, Role.PURCHASER)):
+    """Each custodian's key, set once (a second round of the same world reuses them)."""
     for role in roles:
-        sealed.custodian_key_set(user=custodian(world, role), passphrase=PASSPHRASES[role])
+        user = custodian(world, role)
+        if not hasattr(user, "custodian_key"):
+            custodians.custodian_key_set(user=user, passphrase=PASSPHRASES[role])
 
 
 def custodian(world, role):
@@ -71,6 +75,7 @@ class Round:
     tx: object
     suppliers: list = field(default_factory=list)  # [(company, representative)]
     key: object = None
+    bid_round: object = None
 
     def refresh(self):
         from trading.models import Transaction
@@ -86,28 +91,36 @@ class Round:
         return crypto.seal_quote(self.public_key(), origin=settings.LEDGER_ORIGIN, code=code or self.tx.code,
                                  supplier=supplier or company.uscc, price=price)
 
-    def submit(self, i, price=None, *, envelope=None, at=BEFORE, idempotency_key="") -> Quote:
+    def submit(self, i, price=None, *, envelope=None, at=BEFORE, idempotency_key="") -> Bid:
         company, user = self.suppliers[i]
         with clock.frozen_at(at):
             if envelope is None:
-                return sealed.quote_seal_for_web(transaction=self.tx, company=company, price=price, user=user,
-                                                 idempotency_key=idempotency_key)
-            return sealed.quote_submit(transaction=self.tx, company=company, envelope=envelope, user=user,
-                                       idempotency_key=idempotency_key)
+                return bids.bid_seal_for_web(bid_round=self.bid_round, company=company, price=price, user=user,
+                                             idempotency_key=idempotency_key)
+            return bids.bid_submit(bid_round=self.bid_round, company=company, envelope=envelope, user=user,
+                                   idempotency_key=idempotency_key)
 
     def close(self, at=AFTER) -> list[str]:
         with clock.frozen_at(at):
-            commitments = sealed.bids_close(transaction=self.tx)
+            commitments = rounds.round_close(bid_round=self.bid_round)
         self.tx = force_stage(self.tx, "quotes_closed")
+        self.bid_round.refresh_from_db()
         return commitments
 
-    def secrets(self, *roles):
-        return [(custodian(self.world, role), PASSPHRASES[role]) for role in roles]
+    def share(self, role, passphrase=None):
+        """(custodian, share) as the custodian's own device computes it."""
+        user = custodian(self.world, role)
+        share = CustodianShare.objects.get(custodian=user, opening_key=self.key)
+        return user, crypto.open_share_with_passphrase(custodians.share_bundle(share),
+                                                       passphrase or PASSPHRASES[role])
 
-    def open(self, *roles, at=AFTER, secrets=None):
+    def shares(self, *roles):
+        return [self.share(role) for role in roles]
+
+    def open(self, *roles, at=AFTER, shares=None):
         with clock.frozen_at(at):
-            return sealed.quotes_open(transaction=self.tx, secrets=secrets if secrets is not None
-                                      else self.secrets(*(roles or (Role.CLERK, Role.SUPERVISOR))),
+            return openings.bids_open(bid_round=self.bid_round, shares=shares if shares is not None
+                                      else self.shares(*(roles or (Role.CLERK, Role.SUPERVISOR))),
                                       opened_by=self.world.clerk)
 
 
@@ -129,11 +142,13 @@ def quoting_round(*, suppliers=3, deadline=DEADLINE, k=2, world=None) -> Round:
     world = world or make_world()
     set_custodian_keys(world)
     tx = make_transaction(world, stage="registered")
-    tx = force_stage(tx, "quoting", quote_deadline=deadline)
+    tx = force_stage(tx, "quoting")
     r = Round(world=world, tx=tx, suppliers=[make_company(world) for _ in range(suppliers)])
-    sealed.invitations_create(transaction=tx, companies=[c for c, _u in r.suppliers], method="recommendation")
-    r.key = sealed.opening_key_create(
-        transaction=tx, k=k, user=world.clerk,
+    r.bid_round = rounds.round_open(transaction=tx, opens_at=min(BEFORE, deadline) - timedelta(days=1),
+                                    deadline=deadline)
+    rounds.round_admit(bid_round=r.bid_round, companies=[c for c, _u in r.suppliers], method="recommendation")
+    r.key = custodians.opening_key_create(
+        bid_round=r.bid_round, k=k, user=world.clerk,
         custodians=[(world.clerk, Role.CLERK), (world.supervisor, Role.SUPERVISOR),
                     (world.purchaser, Role.PURCHASER)])
     return r
@@ -147,7 +162,7 @@ def test_a_quoting_round_has_three_invited_suppliers_and_a_two_of_three_key():
     assert r.tx.stage == "quoting"
     assert (r.key.k, r.key.n) == (2, 3)
     assert [s.role for s in r.key.shares.order_by("index")] == ["clerk", "supervisor", "purchaser"]
-    assert all(c.invitations.filter(transaction=r.tx).exists() for c, _u in r.suppliers)
+    assert all(c.admissions.filter(bid_round=r.bid_round).exists() for c, _u in r.suppliers)
 
 
 def test_generated_credit_codes_are_valid():

@@ -4,17 +4,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
+from bidding import crypto
 from bidding.crypto import seal_quote
-from bidding.models import OpeningRecord, PanelMember
+from bidding.models import CustodianShare, OpeningKey, OpeningRecord, PanelMember
+from bidding.selectors_sealed import round_of
+from bidding.services.bids import bid_submit
 from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
-from bidding.services.sealed import custodian_key_set, quote_submit
+from bidding.services.custodians import custodian_key_set, share_bundle
+from bidding.services.draws import draws_perform_due
 from bidding.uscc import check_character
 from ledger.services import ledger_run_sequencer
 from tests.factories import make_transaction, make_user, make_world
 from trading import clock, workdays
 from trading.models import Role, Transaction
-from trading.procedures.inquiry import QUOTE_CLOSE_GRACE_SECONDS, InquiryDetails
-from trading.services import inquiry as services
+from trading.procedures.inquiry import services
+from trading.procedures.inquiry.services.notice import QUOTE_CLOSE_GRACE_SECONDS
 from trading.services.ticks import tick
 from trading.services.transitions import transaction_transition
 
@@ -64,22 +70,28 @@ def make_inquiry_world(*, suppliers=4, experts=4, amount="78000.00"):
 
 
 def settle():
-    """What production does within a second: sequence, sign, run the tick, sequence again."""
+    """What production does within a second: sequence, sign, perform the draws due, run the
+    tick, sequence again."""
     ledger_run_sequencer()
+    draws_perform_due()
     tick()
     ledger_run_sequencer()
 
 
 def submit_quote(iw, index, price):
-    from django.conf import settings
-
-    from bidding.models import OpeningKey
-
     user, company = iw.suppliers[index]
-    key = OpeningKey.objects.get(transaction=iw.tx, round=iw.tx.round)
+    bid_round = round_of(iw.tx)
+    key = OpeningKey.objects.get(bid_round=bid_round)
     envelope = seal_quote(bytes(key.public_key), origin=settings.LEDGER_ORIGIN, code=iw.tx.code,
                           supplier=company.uscc, price=price)
-    return quote_submit(transaction=iw.tx, company=company, envelope=envelope, user=user)
+    return bid_submit(bid_round=bid_round, company=company, envelope=envelope, user=user)
+
+
+def custodian_share(tx, user, passphrase):
+    """What the custodian's own device computes at an opening: its share of the round's
+    opening key, from its share bundle and its passphrase (the server never sees that)."""
+    share = CustodianShare.objects.get(custodian=user, opening_key__bid_round=round_of(tx))
+    return user, crypto.open_share_with_passphrase(share_bundle(share), passphrase)
 
 
 # --- walking the inquiry through its services, step by step -----------------------------------
@@ -103,23 +115,24 @@ def issue_notice(iw, deadline=None, invite=4):
 
 
 def pass_deadline(iw):
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + PAST_CLOSING)
+    clock.advance(round_of(iw.tx).deadline - clock.now() + PAST_CLOSING)
     settle()
     iw.tx = Transaction.objects.get(pk=iw.tx.pk).as_procedure()
     return iw.tx
 
 
 def open_quotes(iw):
-    return services.inquiry_open_quotes(code=iw.tx.code, user=iw.world.clerk, secrets=[
-        (iw.world.clerk, PASSPHRASES["clerk"]), (iw.world.supervisor, PASSPHRASES["supervisor"])])
+    return services.inquiry_open_quotes(code=iw.tx.code, user=iw.world.clerk, shares=[
+        custodian_share(iw.tx, iw.world.clerk, PASSPHRASES["clerk"]),
+        custodian_share(iw.tx, iw.world.supervisor, PASSPHRASES["supervisor"])])
 
 
 def assess_all(iw, verdicts=None):
     verdicts = verdicts or {}
     for member in PanelMember.objects.filter(transaction=iw.tx, round=iw.tx.round):
-        for record in OpeningRecord.objects.filter(opening__transaction=iw.tx, outcome="opened"):
-            responsive = verdicts.get(record.quote.company.uscc, True)
-            services.assessment_record(code=iw.tx.code, user=member.user, commitment=record.quote.commitment,
+        for record in OpeningRecord.objects.filter(opening__bid_round=round_of(iw.tx), outcome="opened"):
+            responsive = verdicts.get(record.bid.bidder_uscc, True)
+            services.assessment_record(code=iw.tx.code, user=member.user, commitment=record.bid.commitment,
                                        responsive=responsive, reason="满足全部技术要求" if responsive else "显示器尺寸不符")
         services.report_sign(code=iw.tx.code, user=member.user)
 
@@ -145,5 +158,6 @@ def walk(iw, until):
     return transaction_transition(code=iw.tx.code, action="publish_result", user=iw.world.clerk)
 
 
-__all__ = ["MONDAY", "PAST_CLOSING", "PASSPHRASES", "PRICES", "assess_all", "clock", "form_group", "issue_notice",
-           "make_inquiry_world", "open_quotes", "pass_deadline", "settle", "submit_quote", "uscc", "walk"]
+__all__ = ["MONDAY", "PAST_CLOSING", "PASSPHRASES", "PRICES", "assess_all", "clock", "custodian_share", "form_group",
+           "issue_notice", "make_inquiry_world", "open_quotes", "pass_deadline", "settle", "submit_quote", "uscc",
+           "walk"]

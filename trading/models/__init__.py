@@ -1,10 +1,11 @@
 """Models of the trading domain: people and stations, transactions, documents.
 
-Each procedure (trading/procedures/) adds its own stages to `Transaction` through a
-proxy class and keeps its own data in its own models.
+Each procedure (trading/procedures/<name>/) adds its own stages to `Transaction` through
+a proxy class and keeps its own data in its own models, registered in trading/registry.py.
 """
 
 from .documents import Document, DocumentPurpose
+from .milestones import Milestone
 from .notices import Notice, NoticeKind
 from .people import LoginFailure, Membership, Role, Station, Unit, User
 from .rules import CalendarDay, CalendarYear, DayKind, RuleSet, RuleSetAdoption
@@ -22,6 +23,7 @@ __all__ = [
     "Document",
     "DocumentPurpose",
     "LoginFailure",
+    "Milestone",
     "Membership",
     "Role",
     "Stage",
@@ -31,6 +33,3 @@ __all__ = [
     "Unit",
     "User",
 ]
-
-# The procedures register their proxy classes and models when the app loads.
-from .. import procedures  # noqa: E402, F401

@@ -15,6 +15,8 @@ class DocumentPurpose(models.TextChoices):
     APPROVAL = "approval", _("approval document")
     BUDGET = "budget", _("budget or appraisal report")
     SPECIFICATION = "specification", _("specification or requirements")
+    CONTRACT = "contract", _("signed contract")
+    ACCEPTANCE = "acceptance", _("acceptance report")
     OTHER = "other", _("other")
 
 

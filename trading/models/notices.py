@@ -11,6 +11,12 @@ from .transactions import Transaction
 
 class NoticeKind(models.TextChoices):
     INQUIRY = "inquiry_notice", _("inquiry notice")
+    TENDER = "tender_notice", _("tender notice")
+    DISCLOSURE = "disclosure", _("disclosure notice")
+    CLARIFICATION = "clarification", _("clarification or change")
+    FAILURE = "failure", _("failure notice")
+    CANDIDATES = "candidates", _("candidates notice")
+    CONFIRMATION = "confirmation", _("confirmation of the deal")
     RESULT = "result", _("result notice")
     TERMINATION = "termination", _("termination notice")
     AWARD = "award", _("award notice to the supplier")
@@ -32,6 +38,8 @@ class Notice(models.Model):
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+")
+    # A change notice (更正公告) names the notice it changes.
+    changes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="changed_by")
 
     class Meta:
         verbose_name = _("notice")

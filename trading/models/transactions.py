@@ -8,9 +8,11 @@ Stages common to all three procedures (DOMAIN.md, "Common start"):
     <live stage> | suspended -> terminated -> archived  (clerk, published reason)
     rejected | withdrawn -> archived
 
-`Transaction` holds these transitions; each procedure module (trading/procedures/)
+`Transaction` holds these transitions; each procedure package (trading/procedures/<name>/)
 defines a proxy class with its own stages after `registered`, its final stages and its
-own models. `as_procedure()` turns a loaded row into its procedure's class.
+own models, and registers it (trading/registry.py). `as_procedure()` turns a loaded row
+into its procedure's class. Every transition carries its label (`custom["label"]`), the
+role that performs it and the rules (django-fsm `conditions`) that must hold.
 
 A stage only changes through `trading.services.transitions.transaction_transition`,
 which records the ledger entry in the same database transaction; `save()` refuses a
@@ -22,7 +24,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
-from .. import rules
+from .. import registry, rules
 from .people import Role, Station, Unit
 
 
@@ -85,6 +87,9 @@ stage_is_live = rules.Rule(
 )
 
 
+CREATE_LABEL = _("open the file")
+
+
 class CodeCounter(models.Model):
     """The last public code number issued in a year (JY-2026-0001, JY-2026-0002, ...)."""
 
@@ -125,10 +130,10 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
                                  related_name="transactions")
     # A procedure that ended without a result may restart as a new round of the same code.
     round = models.PositiveSmallIntegerField(_("round"), default=1)
-    # Sandbox acceleration (docs/clock.md): procedure time runs `time_factor` times faster
-    # than real time from `time_origin`; 1 everywhere outside a sandbox.
+    # A sandbox transaction (docs/clock.md): its rules' periods are compressed `time_factor`
+    # times (three working days pass in minutes); 1 everywhere outside a sandbox. Every time
+    # shown, signed or ledgered is still the real instant.
     time_factor = models.PositiveIntegerField(_("time factor"), default=1, editable=False)
-    time_origin = models.DateTimeField(null=True, blank=True, editable=False)
     # Real time at which the clock's tick must look at this transaction again (indexed:
     # the tick only reads what is due).
     next_check = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
@@ -175,15 +180,17 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     # --- procedure plumbing ----------------------------------------------------------
 
     def as_procedure(self):
-        from ..procedures import procedure_class
-
-        self.__class__ = procedure_class(self.type)
+        self.__class__ = registry.machine_for(self.type)
         return self
 
     @property
     def amount_key(self) -> str:
-        """How the amount is named in the ledger."""
-        return "appraised_value" if self.type == TransactionType.ASSET_SALE else "budget"
+        """How the amount is named in the ledger (the procedure says: budget, appraised value)."""
+        return registry.get(self.type).amount_key
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.time_factor > 1
 
     def is_live(self) -> bool:
         return self.stage not in NOT_LIVE and self.stage not in self.FINAL_STAGES
@@ -197,12 +204,23 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     def transition_names(cls) -> set[str]:
         return {t.name for t in cls._meta.get_field("stage").get_all_transitions(cls)}
 
+    @classmethod
+    def action_label(cls, action: str) -> str:
+        """The label of a move, as its transition declares it (`custom["label"]`)."""
+        if action == "create":
+            return str(CREATE_LABEL)
+        for t in cls._meta.get_field("stage").get_all_transitions(cls):
+            if t.name == action and t.custom.get("label"):
+                return str(t.custom["label"])
+        return action
+
     # --- the common stages (every method returns extra ledger `data`) -------------------
 
     @transition(
         field=stage, source=Stage.DRAFT, target=Stage.SUBMITTED,
         conditions=[rules.title_given, rules.amount_positive, rules.documents_attached],
-        permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER},
+        permission=holds_role(Role.PURCHASER),
+        custom={"role": Role.PURCHASER, "label": _("submit for entry")},
     )
     def submit(self, *, now, **_):
         self.submitted_at = now
@@ -215,7 +233,8 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=stage, source=[Stage.DRAFT, Stage.SUBMITTED], target=Stage.WITHDRAWN,
-        permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER},
+        permission=holds_role(Role.PURCHASER),
+        custom={"role": Role.PURCHASER, "label": _("withdraw"), "danger": True},
     )
     def withdraw(self, *, reason="", **_):
         self.reason = reason
@@ -223,7 +242,7 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=stage, source=Stage.SUBMITTED, target=Stage.REGISTERED,
-        permission=holds_role(Role.CLERK), custom={"role": Role.CLERK},
+        permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "label": _("register (进场登记)")},
     )
     def register(self, *, now, **_):
         self.registered_at = now
@@ -231,7 +250,8 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=stage, source=Stage.SUBMITTED, target=Stage.REJECTED,
-        permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "needs_reason": True},
+        permission=holds_role(Role.CLERK),
+        custom={"role": Role.CLERK, "needs_reason": True, "label": _("refuse entry"), "danger": True},
     )
     def reject(self, *, reason, **_):
         self.reason = reason
@@ -239,7 +259,7 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=stage, source=Stage.REJECTED, target=Stage.DRAFT,
-        permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER},
+        permission=holds_role(Role.PURCHASER), custom={"role": Role.PURCHASER, "label": _("revise")},
     )
     def revise(self, **_):
         return {}
@@ -247,7 +267,7 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=stage, source="*", target=Stage.SUSPENDED, conditions=[stage_is_live],
         permission=holds_role(Role.SUPERVISOR),
-        custom={"role": Role.SUPERVISOR, "needs_reason": True},
+        custom={"role": Role.SUPERVISOR, "needs_reason": True, "label": _("suspend"), "danger": True},
     )
     def suspend(self, *, reason, **_):
         self.suspended_from = self.stage
@@ -257,7 +277,7 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=stage, source=Stage.SUSPENDED,
         target=GET_STATE(lambda self, **_: self._resume_to),
-        permission=holds_role(Role.SUPERVISOR), custom={"role": Role.SUPERVISOR},
+        permission=holds_role(Role.SUPERVISOR), custom={"role": Role.SUPERVISOR, "label": _("resume")},
     )
     def resume(self, *, reason="", **_):
         # GET_STATE reads the target after this method has run.
@@ -273,13 +293,20 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
             check=lambda t: t.is_live() or t.stage == Stage.SUSPENDED,
             stage_rule=True,
         )],
-        permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "needs_reason": True},
+        permission=holds_role(Role.CLERK),
+        custom={"role": Role.CLERK, "needs_reason": True, "label": _("terminate"), "danger": True,
+                "confirm": True},
     )
     def terminate(self, *, reason, **_):
         extra = self.on_termination() or {}
         self.suspended_from = ""
         self.reason = reason
         return {"reason": reason, **extra}
+
+    def wake_times(self) -> list:
+        """Real moments at which a time-driven move of the procedure may become due (the
+        clock's tick looks again then); procedures override."""
+        return []
 
     def on_termination(self):
         """A procedure's own consequences of a termination (e.g. closing a bid round so
@@ -300,7 +327,7 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
                     *sorted(t.ARCHIVABLE_STAGES), Stage.REJECTED, Stage.WITHDRAWN, Stage.TERMINATED))},
             stage_rule=True,
         )],
-        permission=holds_role(Role.CLERK), custom={"role": Role.CLERK},
+        permission=holds_role(Role.CLERK), custom={"role": Role.CLERK, "label": _("archive")},
     )
     def archive(self, **_):
         return {}

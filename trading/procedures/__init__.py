@@ -1,28 +1,9 @@
-"""The three procedures, one module each. A procedure is a proxy of `Transaction` that
-adds its own stages after `registered` (django-fsm transitions on the same `stage`
-field), its own final stages and its own models.
+"""The procedures, one package each (a Django app): inquiry, tender, asset_sale.
 
-`procedure_class(type)` gives the class for a transaction type.
+A procedure package owns its stage machine (a proxy of `trading.models.Transaction` with
+its django-fsm transitions and their rules), the bodies of its moves, its own models, its
+pages, its API and its templates. It composes the procedure-neutral steps of `bidding`
+(bid rounds, draws, panels, evaluation, challenges, contracts) and registers itself in
+`trading.registry`; nothing below it imports it. docs/architecture.md has the checklist
+for adding one.
 """
-
-_REGISTRY = {}
-
-
-def register(transaction_type):
-    def decorator(cls):
-        _REGISTRY[transaction_type] = cls
-        cls.PROCEDURE_TYPE = transaction_type
-        return cls
-
-    return decorator
-
-
-def procedure_class(transaction_type):
-    return _REGISTRY[transaction_type]
-
-
-def all_procedures():
-    return dict(_REGISTRY)
-
-
-from . import asset_sale, inquiry, tender  # noqa: E402, F401

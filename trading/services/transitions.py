@@ -12,15 +12,14 @@ stale save as a last line of defence.
 
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from ledger.services import actor as ledger_actor
 from ledger.services import ledger_record
 
-from .. import clock, rules
+from .. import clock, registry, rules
 from ..errors import InvalidInput, NotFound, NotPermitted, RuleViolation, StageConflict
-from ..models import Transaction
+from ..models import Role, Stage, Transaction
 from ..text import clean_text
 
 
@@ -68,14 +67,14 @@ def transaction_transition(*, code: str, action: str, user, expected_stage: str 
             raise StageConflict(
                 _("%(code)s is at stage “%(stage)s”, where “%(action)s” is not possible "
                   "(it may have just been changed by someone else)")
-                % {"code": code, "stage": label, "action": action_label(action)},
+                % {"code": code, "stage": label, "action": obj.action_label(action)},
                 stage=obj.stage,
             )
         role = fsm.custom.get("role")
         if not system and (user is None or not fsm.has_perm(obj, user)):
             raise NotPermitted(
                 _("“%(action)s” is done by a %(role)s of %(station)s for this transaction")
-                % {"action": action_label(action), "role": role_label(role), "station": obj.station},
+                % {"action": obj.action_label(action), "role": role_label(role), "station": obj.station},
             )
         if fsm.custom.get("needs_reason"):
             reason = clean_text(reason, field=_("reason"), max_length=2000, multiline=True)
@@ -90,8 +89,6 @@ def transaction_transition(*, code: str, action: str, user, expected_stage: str 
         before = obj.stage
         extra = getattr(obj, action)(now=clock.now(), reason=reason, user=user, **params) or {}
         # When the clock's tick must look at it again (deadlines of the new stage).
-        from .ticks import next_check_of
-
         obj.next_check = next_check_of(obj)
         obj._stage_change_ledgered = True
         try:
@@ -108,42 +105,23 @@ def transaction_transition(*, code: str, action: str, user, expected_stage: str 
     return obj
 
 
-ACTION_LABELS = {
-    "create": gettext_lazy("open the file"),
-    "submit": gettext_lazy("submit for entry"),
-    "withdraw": gettext_lazy("withdraw"),
-    "register": gettext_lazy("register (进场登记)"),
-    "reject": gettext_lazy("refuse entry"),
-    "revise": gettext_lazy("revise"),
-    "suspend": gettext_lazy("suspend"),
-    "resume": gettext_lazy("resume"),
-    "terminate": gettext_lazy("terminate"),
-    "archive": gettext_lazy("archive"),
-    # inquiry (trading/procedures/inquiry.py)
-    "form_group": gettext_lazy("form the inquiry group"),
-    "issue_notice": gettext_lazy("issue the inquiry notice"),
-    "open_quoting": gettext_lazy("open quoting"),
-    "close_quotes": gettext_lazy("close quotes at the deadline"),
-    "fail_quotes": gettext_lazy("terminate: too few quotes"),
-    "open_quotes": gettext_lazy("open the quotes"),
-    "complete_evaluation": gettext_lazy("complete the evaluation"),
-    "fail_evaluation": gettext_lazy("terminate: too few responsive quotes"),
-    "confirm_award": gettext_lazy("confirm the award"),
-    "confirm_by_silence": gettext_lazy("award confirmed by silence"),
-    "publish_result": gettext_lazy("publish the result"),
-    "close_challenges": gettext_lazy("end of the challenge period"),
-    "record_contract": gettext_lazy("record the contract"),
-    "restart": gettext_lazy("restart as a new round"),
-}
+def next_check_of(obj):
+    """Real time at which the clock's tick must look at `obj` again: the earliest moment a
+    time-driven move may become due (the machine's `wake_times`), never while suspended."""
+    if obj.stage == Stage.SUSPENDED:
+        return None
+    times = [t for t in obj.wake_times() if t is not None]
+    return min(times) if times else None
 
 
-def action_label(action):
-    return str(ACTION_LABELS.get(action, action))
+def action_label(action, transaction_type=None) -> str:
+    """A move's label from its transition (the machine of `transaction_type`, or the common
+    start's); untranslated names never reach a page."""
+    machine = registry.find(transaction_type).machine if registry.find(transaction_type) else Transaction
+    return machine.action_label(action)
 
 
 def role_label(role):
-    from ..models import Role
-
     try:
         return str(Role(role).label)
     except ValueError:

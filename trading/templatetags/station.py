@@ -4,28 +4,12 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
+from .. import registry
 from ..models import Role, Stage
-from ..procedures import all_procedures
 from ..services.transitions import action_label
 
 register = template.Library()
-
-KIND_LABELS = {
-    "transition": gettext_noop("stage change"),
-    "document.attached": gettext_noop("document attached"),
-    "bids.closed": gettext_noop("bids closed"),
-    "bids.opened": gettext_noop("quotes opened: opening record"),
-    "draw.announced": gettext_noop("random draw announced"),
-    "draw.performed": gettext_noop("random draw performed"),
-    "draw.revealed": gettext_noop("random draw revealed"),
-    "opening_key.created": gettext_noop("opening key made and split among the custodians"),
-    "notice.published": gettext_noop("notice published"),
-    "challenge.filed": gettext_noop("challenge filed"),
-    "challenge.answered": gettext_noop("challenge answered"),
-    "ruleset.adopted": gettext_noop("rule set adopted"),
-}
 
 
 @register.filter
@@ -48,9 +32,9 @@ def role_name(role):
 def stage_name(stage, transaction_type=None):
     if stage is None:
         return "—"
-    procedure = all_procedures().get(transaction_type)
-    if procedure is not None and stage in procedure.STAGES:
-        return procedure.STAGES[stage]
+    procedure = registry.find(transaction_type)
+    if procedure is not None and stage in procedure.machine.STAGES:
+        return procedure.machine.STAGES[stage]
     try:
         return Stage(stage).label
     except ValueError:
@@ -69,7 +53,7 @@ def entry_summary(entry):
     kind = entry["kind"]
     if kind == "transition":
         return _("%(action)s: %(from)s → %(to)s") % {
-            "action": action_label(data.get("action")),
+            "action": action_label(data.get("action"), data.get("type")),
             "from": stage_name(data.get("from"), data.get("type")),
             "to": stage_name(data.get("to"), data.get("type")),
         }
@@ -79,7 +63,7 @@ def entry_summary(entry):
         return _("notice published: %(title)s") % {"title": data.get("title", "")}
     if kind == "bids.closed":
         return _("bids closed: %(count)s sealed quotes") % {"count": data.get("count", "?")}
-    return _(KIND_LABELS.get(kind, kind))
+    return _(registry.entry_label(kind))
 
 
 @register.filter

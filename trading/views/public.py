@@ -10,7 +10,8 @@ from ledger.core.checkpoint import parse_checkpoint
 from ledger.core.note import Verifier, open_note
 from ledger.signing import verifier_key
 
-from .. import selectors
+from .. import registry, selectors
+from ..models import Notice
 
 PAGE_SIZE = 50
 
@@ -95,12 +96,27 @@ def audit_transaction(request, code):
     if not timeline and transaction is None:
         raise Http404(_("no transaction with this code in the ledger"))
     context = {"code": code, "timeline": timeline, "transaction": transaction}
-    if transaction is not None and transaction.type == "inquiry":
-        from .. import selectors_inquiry
-
-        context["notices"] = selectors_inquiry.notices_for(transaction, None)
-        context["inquiry"] = selectors_inquiry.inquiry_overview(transaction, None)
+    if transaction is not None:
+        context["notices"] = selectors.notices_for(transaction, None)
+        panel = registry.public_panel(transaction.type, request, transaction)
+        if panel is not None:
+            context["procedure_panel"], procedure_context = panel
+            context.update(procedure_context)
     return render(request, "public/audit_transaction.html", context)
+
+
+def notices(request):
+    page = selectors.public_notices()[:200]
+    return render(request, "public/notices.html", {"notices": page})
+
+
+def notice_detail(request, pk):
+    notice = Notice.objects.filter(pk=pk).select_related("transaction", "addressee").first()
+    if notice is None or (notice.addressee_id is not None and not (
+            request.user.is_authenticated
+            and notice.addressee.representatives.filter(pk=request.user.pk).exists())):
+        raise Http404(_("no such notice"))
+    return render(request, "public/notice_detail.html", {"notice": notice})
 
 
 def audit_checkpoints(request):

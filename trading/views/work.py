@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from ledger import selectors as ledger_selectors
 
-from .. import selectors
-from ..errors import DomainError, NotFound
+from .. import registry, selectors
+from ..errors import DomainError, InvalidInput, NotFound
 from ..forms import DocumentForm, TransactionForm
 from ..models import Role, Unit
 from ..services.transactions import document_attach, transaction_create, transaction_update_draft
-from ..services.transitions import action_label, transaction_transition
+from ..services.transitions import transaction_transition
 
 
 @login_required
@@ -68,7 +68,7 @@ def transaction_new(request):
     return render(request, "work/transaction_form.html", {"form": form, "editing": None}, status=status)
 
 
-def _visible_or_404(user, code):
+def visible_or_404(user, code):
     obj = selectors.visible_transaction(user, code)
     if obj is None:
         raise Http404(_("no transaction %(code)s among those you can see") % {"code": code})
@@ -76,51 +76,60 @@ def _visible_or_404(user, code):
 
 
 def _available_actions(obj, user):
-    """The moves from the current stage this user may make, for the action forms."""
-    return [
+    """The moves from the current stage this user may make, for the action forms (a
+    destructive one last, with a confirmation)."""
+    actions = [
         {
             "name": t.name,
-            "label": action_label(t.name),
+            "label": obj.action_label(t.name),
             "needs_reason": t.custom.get("needs_reason", False),
-            "danger": t.name in ("reject", "terminate", "suspend", "withdraw"),
+            "danger": t.custom.get("danger", False),
+            "confirm": t.custom.get("confirm", False),
         }
         for t in selectors.available_transitions(obj, user)
         if not t.custom.get("form")  # moves with inputs have their own forms
     ]
+    return sorted(actions, key=lambda a: a["danger"])
 
 
-def _detail_context(request, obj, **extra):
+def _closed_actions(obj, user):
+    """The moves this user could make from here once their rules hold, with why not yet."""
+    return [{"name": t.name, "label": obj.action_label(t.name), "why": why}
+            for t, why in selectors.closed_transitions(obj, user)]
+
+
+def detail_context(request, obj, **extra):
     user = request.user
     is_purchaser = user.memberships.filter(role=Role.PURCHASER, unit_id=obj.unit_id).exists()
-    # Bidders invited to the procedure see its page, but not the station's internal files.
-    can_see_documents = is_purchaser or obj.panel.filter(user=user).exists() or user.memberships.filter(
-        station_id=obj.station_id, role__in=[Role.CLERK, Role.SUPERVISOR]).exists()
+    # One rule for the page, the download and the API (selectors.documents_for).
+    documents = list(selectors.documents_for(obj, user))
     context = {
         "obj": obj,
-        "can_see_documents": can_see_documents,
-        "documents": obj.documents.all() if can_see_documents else [],
+        "can_see_documents": bool(documents) or is_purchaser,
+        "documents": documents,
         "timeline": ledger_selectors.subject_timeline(obj.code),
         "actions": _available_actions(obj, request.user),
+        "closed_actions": _closed_actions(obj, request.user),
         "can_edit": is_purchaser and obj.stage == "draft",
         "document_form": DocumentForm(),
         **extra,
     }
-    if obj.type == "inquiry":
-        from .inquiry import panel_context
-
-        context.update(panel_context(request, obj))
+    panel = registry.panel(obj.type, request, obj)
+    if panel is not None:
+        context["procedure_panel"], procedure_context = panel
+        context.update(procedure_context)
     return context
 
 
 @login_required
 def transaction_detail(request, code):
-    obj = _visible_or_404(request.user, code)
-    return render(request, "work/transaction_detail.html", _detail_context(request, obj))
+    obj = visible_or_404(request.user, code)
+    return render(request, "work/transaction_detail.html", detail_context(request, obj))
 
 
 @login_required
 def transaction_edit(request, code):
-    obj = _visible_or_404(request.user, code)
+    obj = visible_or_404(request.user, code)
     initial = {"unit": obj.unit_id, "type": obj.type, "title": obj.title,
                "amount": f"{obj.amount:.2f}", "description": obj.description}
     form = TransactionForm(request.POST or None, units=_purchaser_units(request.user), initial=initial,
@@ -146,7 +155,7 @@ def transaction_edit(request, code):
 @login_required
 @require_POST
 def document_upload(request, code):
-    obj = _visible_or_404(request.user, code)
+    obj = visible_or_404(request.user, code)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -161,13 +170,13 @@ def document_upload(request, code):
                              % {"name": document.name, "hash": document.sha256})
             return redirect("transaction-detail", code=obj.code)
     return render(request, "work/transaction_detail.html",
-                  _detail_context(request, obj, document_form=form), status=400)
+                  detail_context(request, obj, document_form=form), status=400)
 
 
 @login_required
 def document_download(request, code, pk):
-    obj = _visible_or_404(request.user, code)
-    document = obj.documents.filter(pk=pk).first()
+    obj = visible_or_404(request.user, code)
+    document = selectors.documents_for(obj, request.user).filter(pk=pk).first()
     if document is None:
         raise Http404(_("no such document"))
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name,
@@ -177,9 +186,13 @@ def document_download(request, code, pk):
 @login_required
 @require_POST
 def transaction_act(request, code, action):
-    obj = _visible_or_404(request.user, code)
+    obj = visible_or_404(request.user, code)
     reason = request.POST.get("reason", "")
     try:
+        move = selectors.transition_of(obj, action)
+        if move is not None and move.custom.get("confirm") and request.POST.get("confirmed") != "yes":
+            raise InvalidInput(_("“%(action)s” cannot be undone: tick the confirmation box")
+                               % {"action": obj.action_label(action)}, field="confirmed")
         obj = transaction_transition(
             code=obj.code, action=action, user=request.user,
             expected_stage=request.POST.get("expected_stage") or None, reason=reason,
@@ -187,11 +200,11 @@ def transaction_act(request, code, action):
     except NotFound as exc:
         raise Http404(exc.message) from None
     except DomainError as exc:
-        obj = _visible_or_404(request.user, code)
-        context = _detail_context(request, obj, action_error=exc.message, failed_action=action,
+        obj = visible_or_404(request.user, code)
+        context = detail_context(request, obj, action_error=exc.message, failed_action=action,
                                   reason=reason)
         status = {"stage_conflict": 409, "not_permitted": 403, "rule_violation": 422}.get(exc.code, 400)
         return render(request, "work/transaction_detail.html", context, status=status)
     messages.success(request, _("%(code)s: “%(action)s” done; now at stage “%(stage)s”.")
-                     % {"code": obj.code, "action": action_label(action), "stage": obj.stage_label()})
+                     % {"code": obj.code, "action": obj.action_label(action), "stage": obj.stage_label()})
     return redirect("transaction-detail", code=obj.code)

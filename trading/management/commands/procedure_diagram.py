@@ -1,20 +1,28 @@
 """Print a procedure's stage machine as a Mermaid state diagram, generated from its
-django-fsm transitions (docs/procedures/*.md embed the output)."""
+django-fsm transitions with the rules that guard them (docs/procedures/*.md embed the
+output)."""
+
+import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trading import registry
 from trading.models import Stage
-from trading.procedures import all_procedures
+
+
+def all_procedures():
+    return {p.type: p.machine for p in registry.procedures()}
 
 
 def moves(procedure_class) -> list[dict]:
-    """Every (action, from, to, role) of the machine, with "*" sources spelled out; `to`
-    None for resume (back to the stage it was suspended at)."""
+    """Every (action, from, to, role, rules) of the machine, with "*" sources spelled out;
+    `to` None for resume (back to the stage it was suspended at); `rules`: the codes of the
+    conditions that must hold."""
     field = procedure_class._meta.get_field("stage")
     stages = {s.value for s in Stage} | set(procedure_class.STAGES)
     live = sorted(s for s in stages if s not in {"draft", "submitted", "rejected", "withdrawn", "suspended",
                                                  "terminated", "archived"} | set(procedure_class.FINAL_STAGES))
-    found = [{"action": "create", "from": None, "to": "draft", "role": "purchaser"}]
+    found = [{"action": "create", "from": None, "to": "draft", "role": "purchaser", "rules": []}]
     seen = set()
     for transition in sorted(field.get_all_transitions(procedure_class), key=lambda t: (t.name, str(t.source))):
         name = transition.name
@@ -32,8 +40,14 @@ def moves(procedure_class) -> list[dict]:
             key = (source, target, name)
             if key not in seen:
                 seen.add(key)
-                found.append({"action": name, "from": source, "to": target, "role": role})
+                found.append({"action": name, "from": source, "to": target, "role": role,
+                              "rules": [getattr(c, "code", getattr(c, "__name__", "?")) for c in transition.conditions
+                                        if not getattr(c, "stage_rule", False) or name not in _COMMON]})
     return found
+
+
+# Moves of the common start whose stage rules only bound their "*" source.
+_COMMON = {"suspend", "terminate", "archive"}
 
 
 def diagram(procedure_class) -> str:
@@ -42,6 +56,8 @@ def diagram(procedure_class) -> str:
     drawn = set()
     for move in moves(procedure_class)[1:]:
         label = f"{move['action']} ({move['role']})" if move["role"] else move["action"]
+        if move["rules"]:
+            label += " [" + ", ".join(move["rules"]) + "]"
         if move["action"] in ("suspend", "resume", "terminate"):
             source = "live" if move["from"] != "suspended" else "suspended"
             target = move["to"] or "live"
@@ -67,8 +83,6 @@ class Command(BaseCommand):
         if cls is None:
             raise CommandError(f"unknown procedure {procedure}")
         if options["json"]:
-            import json
-
             self.stdout.write(json.dumps({"type": procedure, "moves": moves(cls)}, indent=1, ensure_ascii=False))
         else:
             self.stdout.write(diagram(cls))

@@ -1,5 +1,5 @@
-"""Pages of the inquiry procedure: the panel on a transaction's page (what each role can do
-at each stage, as forms), the quote comparison table with its CSV export, public notices.
+"""Pages of the inquiry: its panel on a transaction's page (what each role can do at each
+stage, as forms), the quote comparison table with its CSV export.
 
 Each form POSTs to a view here that calls one service; a refusal re-renders the
 transaction's page with the message naming the rule and what the user typed."""
@@ -10,59 +10,64 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors_inquiry
-from ..errors import DomainError, InvalidInput, NotFound
-from ..models import Notice, Role
-from ..procedures.inquiry import InquiryStage
-from ..services import inquiry as services
-from .work import _detail_context, _visible_or_404
+from bidding.models import DrawPurpose
+from trading.errors import DomainError, InvalidInput, NotFound
+from trading.models import Role
+from trading.views.work import detail_context, visible_or_404
+
+from . import selectors, services
+from .records import InquiryStage
 
 
-def panel_context(request, obj):
-    """The inquiry part of a transaction's page."""
-    from bidding.models import DrawPurpose
-
-    overview = selectors_inquiry.inquiry_overview(obj, request.user)
+def panel(request, obj):
+    """The inquiry part of a transaction's page: (template, context)."""
+    overview = selectors.inquiry_overview(obj, request.user)
     roles = overview["roles"]
     context = {"inquiry": overview, "InquiryStage": InquiryStage}
     if Role.CLERK in roles and obj.stage in ("registered", InquiryStage.GROUP_FORMED):
-        context.update(selectors_inquiry.clerk_choices(obj, request.user))
+        context.update(selectors.clerk_choices(obj, request.user))
         context["expert_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.EXPERTS), None)
         context["supplier_draw"] = next((d for d in overview["draws"] if d.purpose == DrawPurpose.SUPPLIERS), None)
     if overview["comparison_visible"]:
-        _members, rows = services.group_verdicts(obj)
+        members, rows = services.verdicts(obj)
         context["comparison"] = rows
-        context["members"] = _members
+        context["members"] = members
         if "member" in roles and obj.stage == InquiryStage.OPENED:
-            me = next((m for m in _members if m.user_id == request.user.pk), None)
+            me = next((m for m in members if m.user_id == request.user.pk), None)
             context["my_member"] = me
-            context["my_votes"] = {row["quote"].pk: dict((m.pk, v) for m, v in row["votes"]).get(me.pk)
+            context["my_votes"] = {row["bid"].pk: dict((m.pk, v) for m, v in row["votes"]).get(me.pk)
                                    for row in rows} if me else {}
-    context["notices"] = selectors_inquiry.notices_for(obj, request.user)
+    context["notices"] = selectors.notices_for(obj, request.user)
     context["my_companies"] = list(request.user.companies.all()) if request.user.is_authenticated else []
-    return context
+    return "inquiry/panel.html", context
+
+
+def public_panel(request, obj):
+    """What the public page of the transaction shows of the inquiry: the opening record,
+    and with the result the group and the award."""
+    return "inquiry/public.html", {"inquiry": selectors.inquiry_overview(obj, None)}
 
 
 def _back(request, obj, **extra):
     """The transaction page again, with an error and what was typed."""
     status = extra.pop("status", 400)
-    return render(request, "work/transaction_detail.html", _detail_context(request, obj, **extra), status=status)
+    return render(request, "work/transaction_detail.html", detail_context(request, obj, **extra), status=status)
 
 
 def _run(request, code, action_name, call):
-    obj = _visible_or_404(request.user, code)
+    obj = visible_or_404(request.user, code)
     try:
         result = call(obj)
     except NotFound as exc:
         raise Http404(exc.message) from None
     except DomainError as exc:
         status = {"stage_conflict": 409, "not_permitted": 403, "rule_violation": 422}.get(exc.code, 400)
-        return _back(request, obj, inquiry_error=exc.message, inquiry_form=action_name,
+        return _back(request, obj, procedure_error=exc.message, procedure_form=action_name,
                      posted=request.POST, status=status)
     messages.success(request, result if isinstance(result, str) else _("Done."))
     return redirect("transaction-detail", code=code)
@@ -86,8 +91,6 @@ def _parse_local_datetime(value, field):
 @login_required
 @require_POST
 def draw_announce(request, code):
-    from bidding.models import DrawPurpose
-
     def call(obj):
         purpose = request.POST.get("purpose")
         if purpose not in DrawPurpose.values:
@@ -119,6 +122,7 @@ def issue_notice(request, code):
             award_criterion=request.POST.get("award_criterion", ""),
             use_supplier_draw=request.POST.get("invitation") == "draw",
             invitees=request.POST.getlist("invitees"),
+            invitation_note=request.POST.get("invitation_note", ""),
             supervisor=request.POST.get("supervisor") or None,
             purchaser_rep=request.POST.get("purchaser_rep") or None,
             expected_stage=request.POST.get("expected_stage") or None,
@@ -201,11 +205,12 @@ def record_acceptance(request, code):
 def comparison(request, code):
     """The quote comparison table (询价比较表) for the group, the clerk, the supervisors and
     the purchaser, after the opening; `?format=csv` downloads it."""
-    obj = _visible_or_404(request.user, code)
-    overview = selectors_inquiry.inquiry_overview(obj, request.user)
+    obj = visible_or_404(request.user, code)
+    overview = selectors.inquiry_overview(obj, request.user)
     if not overview["comparison_visible"]:
         raise Http404(_("the comparison table is shown after the opening, to the group and the station"))
-    members, rows = services.group_verdicts(obj)
+    members, rows = services.verdicts(obj)
+    ranked = services.ranking(obj)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{obj.code}-round{obj.round}-comparison.csv"'
@@ -214,29 +219,19 @@ def comparison(request, code):
         writer.writerow([_("Rank"), _("Supplier"), _("Unified social credit code"), _("Price (yuan)"),
                          _("Within budget"), _("Group verdict")]
                         + [f"{m.user.ledger_name()}" for m in members] + [_("Commitment")])
-        ranked = {r["quote"].pk: i + 1 for i, r in enumerate(services.ranking(obj))}
+        rank_of = {r["bid"].pk: i + 1 for i, r in enumerate(ranked)}
         for row in rows:
+            if not row["opened"]:
+                verdict = _("did not decrypt, not responsive")
+            else:
+                verdict = _("responsive") if row["responsive"] else (
+                    _("not responsive") if row["decided"] else _("pending"))
             writer.writerow([
-                ranked.get(row["quote"].pk, ""), row["company"].name, row["company"].uscc,
+                rank_of.get(row["bid"].pk, ""), row["name"], row["uscc"],
                 f"{row['price']:.2f}" if row["price"] is not None else "",
-                _("yes") if row["within_budget"] else _("no"),
-                _("responsive") if row["responsive"] else (_("not responsive") if row["decided"] else _("pending")),
+                _("yes") if row["within_budget"] else _("no"), verdict,
             ] + [("✓ " if v and v.responsive else "✗ " if v else "") + (v.reason if v else "") for _m, v in row["votes"]]
-              + [row["quote"].commitment])
+              + [row["bid"].commitment])
         return response
-    return render(request, "work/inquiry_comparison.html", {"obj": obj, "members": members, "rows": rows,
-                                                             "ranked": services.ranking(obj)})
-
-
-def notices(request):
-    page = selectors_inquiry.public_notices()[:200]
-    return render(request, "public/notices.html", {"notices": page})
-
-
-def notice_detail(request, pk):
-    notice = get_object_or_404(Notice, pk=pk)
-    if notice.addressee_id is not None and not (
-            request.user.is_authenticated and notice.addressee.representatives.filter(pk=request.user.pk).exists()):
-        raise Http404(_("no such notice"))
-    return render(request, "public/notice_detail.html", {"notice": notice})
-
+    return render(request, "inquiry/comparison.html", {"obj": obj, "members": members, "rows": rows,
+                                                       "ranked": ranked})

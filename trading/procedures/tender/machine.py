@@ -1,16 +1,14 @@
-"""The negotiated asset sale (公开协商出售 of state-owned assets).
+"""The open tender's stage machine (公开招标; Bidding Law and its Regulations).
 
 So far this procedure has the common start only (draft, submitted, registered, and the
 supervisor's suspend/resume, termination and archiving): its own stages after
 `registered` are added here (DOMAIN.md, "The three procedures").
 """
 
-from ..models.transactions import Transaction, TransactionType
-from . import register
+from trading.models import Transaction
 
 
-@register(TransactionType.ASSET_SALE)
-class AssetSale(Transaction):
+class Tender(Transaction):
     STAGES: dict = {}
     FINAL_STAGES = frozenset()
 

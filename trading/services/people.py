@@ -1,0 +1,61 @@
+"""Changes to people's roles, ledgered (issue: "an administrator's change to a company, a
+person or a role is ledgered"). The Django admin and any other path call these; the
+ledger names the account by its number only (no personal data), the role and the
+station's code, and who changed it.
+
+    account.changed  subject "user/<id>"  data {"change": "role_added" | "role_removed" |
+                     "activated" | "deactivated" | "staff" | "not_staff" | "superuser" |
+                     "not_superuser", "role"?, "station"?}
+"""
+
+from django.db import transaction as db_transaction
+
+from ledger.services import actor as ledger_actor
+from ledger.services import ledger_record
+
+from ..models import Membership
+
+ADMINISTRATOR = "administrator"
+
+
+def person_subject(user) -> str:
+    return f"user/{user.pk}"
+
+
+def _by(actor_user):
+    if actor_user is None:
+        return ledger_actor("system", "platform")
+    return ledger_actor(ADMINISTRATOR, actor_user.ledger_name())
+
+
+def account_changed(*, user, change: str, by=None, **data) -> None:
+    """Record one change of an account (inside the change's database transaction)."""
+    ledger_record(kind="account.changed", subject=person_subject(user), actor=_by(by),
+                  data={"change": change, **data})
+
+
+def membership_record(*, membership: Membership, by, removed: bool = False) -> None:
+    account_changed(user=membership.user, by=by, change="role_removed" if removed else "role_added",
+                    role=membership.role, station=membership.station.code)
+
+
+def membership_add(*, user, station, role, unit=None, by=None) -> Membership:
+    with db_transaction.atomic():
+        membership = Membership.objects.create(user=user, station=station, role=role, unit=unit)
+        membership_record(membership=membership, by=by)
+    return membership
+
+
+def membership_remove(*, membership: Membership, by=None) -> None:
+    with db_transaction.atomic():
+        membership_record(membership=membership, by=by, removed=True)
+        membership.delete()
+
+
+def account_flags_record(*, user, before: dict, by) -> None:
+    """Ledger the changes of is_active / is_staff / is_superuser from `before`."""
+    names = {"is_active": ("activated", "deactivated"), "is_staff": ("staff", "not_staff"),
+             "is_superuser": ("superuser", "not_superuser")}
+    for field, (on, off) in names.items():
+        if field in before and bool(before[field]) != bool(getattr(user, field)):
+            account_changed(user=user, by=by, change=on if getattr(user, field) else off)
