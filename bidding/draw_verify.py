@@ -8,8 +8,11 @@ No Django, no database: the export and the checkpoint history are all it reads. 
 draw of the transaction (or the one asked for) it finds the `draw.announced`,
 `draw.performed` and `draw.revealed` entries, checks the export itself (as ledger.verify
 does), takes the first checkpoint in the history whose tree size is greater than the
-announcement's seq, checks its signature with the key and its root against the export,
-recomputes the seed and, once revealed, the commitment and the result (docs/draws.md).
+announcement's seq, checks its signature with the key and its root against the export
+and against the performed entry and, once revealed, recomputes the commitment, the seed
+(version 2: from that root and the revealed salt) and the result (docs/draws.md).
+Draws of algorithm version 1 (whose seed was published when performed) are checked
+by the version 1 rules.
 Exit status: 0 all good, 1 something differs, 2 a usage problem (a file or key that
 cannot be read, no such draw).
 """
@@ -154,6 +157,12 @@ def _first_after(history, seq: int) -> tuple[int, _Signed | None]:
     return -1, None
 
 
+# What each entry of a draw holds, by version: anything more could publish a secret early.
+_ANNOUNCED_KEYS = {1: {"purpose", "round", "commitment"}, 2: {"v", "purpose", "round", "commitment"}}
+_PERFORMED_KEYS = {1: {"purpose", "round", "commitment", "checkpoint_size", "seed"},
+                   2: {"v", "purpose", "round", "commitment", "checkpoint_size", "checkpoint_root"}}
+
+
 def _check_draw(report: DrawReport, code, purpose, round_, found, history, checker: LogChecker):
     what = f"{purpose} round {round_}"
     announced, performed, revealed = (found.get(kind, []) for kind in (ANNOUNCED, PERFORMED, REVEALED))
@@ -167,13 +176,25 @@ def _check_draw(report: DrawReport, code, purpose, round_, found, history, check
                                "else the station could keep the outcome it likes")
     a = announced[0]
     commitment = a["data"].get("commitment")
+    version = a["data"].get("v", 1)  # version 1 announcements do not name it
     report.lines.append(f"Draw {code} {what}:")
+    if type(version) is not int or version not in draws.VERSIONS:
+        report.problems.append(f"{what}: announced with algorithm version {version!r}; this checker knows "
+                               f"versions {', '.join(map(str, draws.VERSIONS))} (docs/draws.md)")
+        return
     report.lines.append(f"  announced at seq {a['seq']} ({a['ts']}) by {a['actor'].get('name')}, "
-                        f"commitment {_short(commitment)}")
-    extra = sorted(set(a["data"]) - {"purpose", "round", "commitment"})
+                        f"commitment {_short(commitment)}, algorithm version {version}")
+    extra = sorted(set(a["data"]) - _ANNOUNCED_KEYS[version] - {"v"})
     if extra:
-        report.problems.append(f"{what}: the announcement publishes {extra}: it holds only purpose, round and "
-                               "commitment (the inputs are secret until revealed)")
+        report.problems.append(f"{what}: the announcement publishes {extra}: it holds only "
+                               f"{', '.join(sorted(_ANNOUNCED_KEYS[version]))} (the inputs are secret until revealed)")
+    if version == 1:
+        report.notes.append(f"{what}: version 1 draw: its seed was public as soon as the checkpoint was signed, "
+                            "so anyone who guessed the pool could compute the draw before the reveal "
+                            "(draws are version 2 since; docs/draws.md)")
+    if not _is_hex64(commitment):
+        report.problems.append(f"{what}: the announced commitment is not 64 lowercase hex digits")
+        return
 
     position, signed = _first_after(history, a["seq"])
     if signed is None:
@@ -201,14 +222,16 @@ def _check_draw(report: DrawReport, code, purpose, round_, found, history, check
         return
     report.lines.append(f"  seed checkpoint: tree size {cp.size}, the first after the announcement "
                         f"(signature {signed.signature}); its root matches the export")
-    seed = draws.compute_seed(cp.root, code, commitment) if _is_hex64(commitment) else None
-    if seed is None:
-        report.problems.append(f"{what}: the announced commitment is not 64 lowercase hex digits")
-        return
+    seed_v1 = draws.seed_v1(cp.root, code, commitment) if version == 1 else None
 
     if not performed:
-        report.notes.append(f"{what}: not performed yet (it is, at the next tick after checkpoint {cp.size}); "
-                            f"its seed will be {seed.hex()}")
+        if version == 1:
+            report.notes.append(f"{what}: not performed yet (it is, at the next tick after checkpoint "
+                                f"{cp.size}); its seed will be {seed_v1.hex()}")
+        else:
+            report.notes.append(f"{what}: not performed yet (it is, at the next tick after checkpoint "
+                                f"{cp.size}); its seed depends on that root and on the salt, secret until "
+                                "the reveal")
         return
     if len(performed) > 1:
         report.problems.append(f"{what}: performed {len(performed)} times (seq "
@@ -229,16 +252,39 @@ def _check_draw(report: DrawReport, code, purpose, round_, found, history, check
         report.problems.append(f"{what}: the performed entry used the checkpoint of tree size "
                                f"{pdata.get('checkpoint_size')!r}; the first checkpoint after the announcement "
                                f"has tree size {cp.size}")
-    if pdata.get("seed") != seed.hex():
-        ok = False
-        report.problems.append(f"{what}: seed differs: the ledger says {pdata.get('seed')}, recomputed "
-                               f"{seed.hex()}")
-    if ok:
-        report.lines.append(f"  performed at seq {p['seq']}: checkpoint and seed match (seed {_short(seed.hex())})")
+    extra = sorted(set(pdata) - _PERFORMED_KEYS[version])
+    if version == 1:
+        if pdata.get("seed") != seed_v1.hex():
+            ok = False
+            report.problems.append(f"{what}: seed differs: the ledger says {pdata.get('seed')}, recomputed "
+                                   f"{seed_v1.hex()}")
+    else:
+        if pdata.get("v") != version:
+            ok = False
+            report.problems.append(f"{what}: the performed entry names version {pdata.get('v')!r}, the "
+                                   f"announcement {version}")
+        if pdata.get("checkpoint_root") != cp.root.hex():
+            ok = False
+            report.problems.append(f"{what}: the performed entry names root {_short(pdata.get('checkpoint_root'))}; "
+                                   f"the checkpoint of tree size {cp.size} has root {_short(cp.root.hex())}")
+        if extra:
+            ok = False
+            report.problems.append(f"{what}: the performed entry publishes {extra}: before the reveal it holds "
+                                   f"only {', '.join(sorted(_PERFORMED_KEYS[version]))} (the seed and the "
+                                   "salt would let anyone compute the draw)")
+    if ok and version == 1:
+        report.lines.append(f"  performed at seq {p['seq']}: checkpoint and seed match "
+                            f"(seed {_short(seed_v1.hex())})")
+    elif ok:
+        report.lines.append(f"  performed at seq {p['seq']}: checkpoint and its root match "
+                            f"(root {_short(cp.root.hex())}); the seed stays secret until the reveal")
 
     if not revealed:
         report.notes.append(f"{what}: not revealed yet (inputs and result stay secret until quotes open for "
-                            "suppliers, until the result for experts); the seed is confirmed")
+                            "suppliers, until the result for experts); "
+                            + ("the seed is confirmed" if version == 1 else
+                               "the checkpoint that fixes the seed is confirmed; the draw itself cannot be "
+                               "computed before the salt is revealed"))
         return
     if len(revealed) > 1:
         report.problems.append(f"{what}: revealed {len(revealed)} times")
@@ -246,7 +292,11 @@ def _check_draw(report: DrawReport, code, purpose, round_, found, history, check
     rdata = r["data"]
     if r["seq"] < p["seq"]:
         report.problems.append(f"{what}: revealed at seq {r['seq']}, before it was performed")
-    inputs = {"v": draws.DRAW_VERSION, "code": code, "round": round_, "purpose": purpose,
+    if rdata.get("v", 1) != version:
+        report.problems.append(f"{what}: the revealed entry names version {rdata.get('v', 1)!r}, the "
+                               f"announcement {version}")
+        return
+    inputs = {"v": version, "code": code, "round": round_, "purpose": purpose,
               **{k: rdata.get(k) for k in ("count", "candidates", "excluded", "salt")}}
     try:
         recomputed = draws.compute_commitment(inputs)
@@ -257,11 +307,19 @@ def _check_draw(report: DrawReport, code, purpose, round_, found, history, check
         report.problems.append(f"{what}: the revealed inputs do not match the announcement: their commitment is "
                                f"{recomputed}, the announced one {commitment} (the inputs were changed)")
         return
-    result = draws.select(seed, inputs["candidates"], inputs["count"])
+    seed = draws.compute_seed(cp.root, inputs)
     excluded = inputs["excluded"]
     report.lines.append(f"  revealed at seq {r['seq']}: the inputs match the commitment; "
                         f"{len(inputs['candidates'])} candidates, {len(excluded)} recused"
                         + (f" ({', '.join(e['number'] + ': ' + e['reason'] for e in excluded)})" if excluded else ""))
+    if version != 1:
+        if rdata.get("seed") != seed.hex():
+            report.problems.append(f"{what}: seed differs: the revealed entry says {rdata.get('seed')}, "
+                                   f"recomputed from the checkpoint root and the salt {seed.hex()}")
+        else:
+            report.lines.append(f"  seed recomputed from the checkpoint root and the salt: {_short(seed.hex())}: "
+                                "the same")
+    result = draws.select(seed, inputs["candidates"], inputs["count"])
     if rdata.get("result") != result:
         published = rdata.get("result")
         shown = ", ".join(map(str, published)) if isinstance(published, list) else repr(published)

@@ -2,11 +2,14 @@
 
 Commit, then draw, then reveal. The inputs of a draw (the eligible pool numbers, those
 recused and why, how many to draw, 32 random bytes of salt) are fixed and committed to by
-their SHA-256 in a `draw.announced` ledger entry. The seed is the root hash of the first
-signed checkpoint that covers that entry, hashed with the transaction code and the
-commitment: nobody knew that root when the inputs were fixed. The selection is an
-unbiased draw without replacement driven by SHA-256 of the seed. When secrecy ends the
-inputs are revealed in `draw.revealed` and anyone can recompute every step.
+their SHA-256 in a `draw.announced` ledger entry. The seed (version 2) hashes the root of
+the first signed checkpoint that covers that entry with the transaction code, the
+commitment and the salt: nobody knew that root when the inputs were fixed, and nobody
+but the station knows the salt until the reveal, so nobody can compute the draw before
+it. The selection is an unbiased draw without replacement driven by SHA-256 of the seed.
+When secrecy ends the inputs are revealed in `draw.revealed` and anyone can recompute
+every step. Version 1 (a seed without the salt, which anyone could compute as soon as the
+checkpoint was signed) is kept only to check draws made with it.
 
 Standard library and the ledger's pure core only: no Django, so `python -m
 bidding.draw_verify` runs on a downloaded export with nothing else installed.
@@ -20,19 +23,25 @@ from ledger.core.jcs import CanonicalError, canonical_bytes
 
 __all__ = [
     "DRAW_VERSION",
-    "SEED_PREFIX",
+    "SEED_PREFIX_V1",
+    "SEED_PREFIX_V2",
+    "VERSIONS",
     "DrawError",
     "check_inputs",
     "compute_commitment",
     "compute_seed",
     "draw_inputs",
     "new_salt",
+    "seed_v1",
+    "seed_v2",
     "select",
     "uniform_index",
 ]
 
-DRAW_VERSION = 1
-SEED_PREFIX = b"station-draw/v1\n"
+DRAW_VERSION = 2  # what new draws use
+VERSIONS = (1, 2)  # what can be checked
+SEED_PREFIX_V1 = b"station-draw/v1\n"
+SEED_PREFIX_V2 = b"station-draw/v2\n"
 INPUT_KEYS = frozenset({"v", "code", "round", "purpose", "count", "candidates", "excluded", "salt"})
 _SPACE = 1 << 256  # SHA-256 outputs, read as big-endian integers, are uniform on [0, 2**256)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -47,12 +56,13 @@ def new_salt() -> str:
     return secrets.token_hex(32)
 
 
-def draw_inputs(*, code: str, round: int, purpose: str, count: int, candidates, excluded, salt: str) -> dict:
+def draw_inputs(*, code: str, round: int, purpose: str, count: int, candidates, excluded, salt: str,
+                v: int = DRAW_VERSION) -> dict:
     """The committed object: candidates sorted, excluded sorted by number (then reason)."""
     if not all(isinstance(e, dict) for e in excluded):
         raise DrawError('excluded is a list of {"number", "reason"} objects')
     inputs = {
-        "v": DRAW_VERSION,
+        "v": v,
         "code": code,
         "round": round,
         "purpose": purpose,
@@ -73,8 +83,8 @@ def check_inputs(inputs) -> None:
     if not isinstance(inputs, dict) or set(inputs) != INPUT_KEYS:
         keys = sorted(inputs) if isinstance(inputs, dict) else type(inputs).__name__
         raise DrawError(f"draw inputs have exactly the keys {sorted(INPUT_KEYS)}, got {keys}")
-    if inputs["v"] != DRAW_VERSION or type(inputs["v"]) is not int:
-        raise DrawError(f"draw inputs version {inputs['v']!r} is not {DRAW_VERSION}")
+    if type(inputs["v"]) is not int or inputs["v"] not in VERSIONS:
+        raise DrawError(f"draw inputs version {inputs['v']!r} is not one of {list(VERSIONS)}")
     for key in ("code", "purpose"):
         if not isinstance(inputs[key], str) or not inputs[key]:
             raise DrawError(f"{key} is a non-empty string")
@@ -113,14 +123,43 @@ def compute_commitment(inputs: dict) -> str:
     return hashlib.sha256(canonical_bytes(inputs)).hexdigest()
 
 
-def compute_seed(root: bytes, code: str, commitment: str) -> bytes:
-    """SHA-256("station-draw/v1\\n" || checkpoint root (32 bytes) || code || "\\n" || commitment hex)."""
+def _root_and_commitment(root, commitment) -> bytes:
     root = bytes(root)
     if len(root) != 32:
         raise DrawError("a checkpoint root is 32 bytes")
     if not isinstance(commitment, str) or not _HEX64.fullmatch(commitment):
         raise DrawError("a commitment is 64 lowercase hex digits")
-    return hashlib.sha256(SEED_PREFIX + root + code.encode("utf-8") + b"\n" + commitment.encode("ascii")).digest()
+    return root
+
+
+def seed_v1(root: bytes, code: str, commitment: str) -> bytes:
+    """Version 1, for checking old draws only: SHA-256("station-draw/v1\\n" || checkpoint
+    root (32 bytes) || code || "\\n" || commitment hex). Everything in it is public once the
+    checkpoint is signed, so anyone could compute the draw then (issue 8)."""
+    root = _root_and_commitment(root, commitment)
+    return hashlib.sha256(SEED_PREFIX_V1 + root + code.encode("utf-8") + b"\n" + commitment.encode("ascii")).digest()
+
+
+def seed_v2(root: bytes, code: str, commitment: str, salt: str) -> bytes:
+    """SHA-256("station-draw/v2\\n" || checkpoint root (32 bytes) || code (UTF-8) || "\\n" ||
+    commitment (64 ASCII hex digits) || salt (its 32 bytes, the hex decoded)).
+
+    The salt is secret until `draw.revealed`: before that, the public root, code and
+    commitment leave 2**256 possible seeds."""
+    root = _root_and_commitment(root, commitment)
+    if not isinstance(salt, str) or not _HEX64.fullmatch(salt):
+        raise DrawError("salt is 32 bytes as 64 lowercase hex digits")
+    return hashlib.sha256(SEED_PREFIX_V2 + root + code.encode("utf-8") + b"\n" + commitment.encode("ascii")
+                          + bytes.fromhex(salt)).digest()
+
+
+def compute_seed(root: bytes, inputs: dict) -> bytes:
+    """The seed of the draw committed to by `inputs`, from the root of the first checkpoint
+    covering its announcement, by the algorithm its version names."""
+    commitment = compute_commitment(inputs)
+    if inputs["v"] == 1:
+        return seed_v1(root, inputs["code"], commitment)
+    return seed_v2(root, inputs["code"], commitment, inputs["salt"])
 
 
 def uniform_index(value: int, n: int) -> int | None:

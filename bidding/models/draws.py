@@ -2,10 +2,12 @@
 
 Commit, then draw, then reveal: the draw's inputs (eligible pool numbers, those recused
 and why, how many, a random salt) are committed to by their SHA-256 in a `draw.announced`
-ledger entry; the seed is the root of the first checkpoint signed after that entry,
-hashed with the transaction code and the commitment, so nobody knows it when the inputs
-are fixed; when secrecy ends (quotes opened for suppliers, result published for experts)
-the inputs and the result are published in `draw.revealed`, and anyone can recompute.
+ledger entry; the seed hashes the root of the first checkpoint signed after that entry
+with the transaction code, the commitment and the salt, so nobody knows it when the
+inputs are fixed and nobody outside the station before the reveal (the salt and the seed
+stay in this table until then); when secrecy ends (quotes opened for suppliers, result
+published for experts) the inputs, the seed and the result are published in
+`draw.revealed`, and anyone can recompute.
 """
 
 from django.conf import settings

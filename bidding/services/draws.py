@@ -1,12 +1,18 @@
 """Random draws from a station's pools that anyone can recompute (docs/draws.md).
 
 * `draw_announce` fixes the inputs (eligible pool numbers, recusals with their reasons,
-  how many, a random salt) and records only their commitment in `draw.announced`.
+  how many, a secret random salt) and records only their commitment in `draw.announced`.
 * `draw_perform` waits until that entry has its place in the log and a signed checkpoint
-  covers it, then derives the seed from the checkpoint's root and draws; `draw.performed`
-  publishes the seed. `draws_perform_due` is what the clock's tick calls.
-* `draw_reveal` publishes the inputs and the result in `draw.revealed` when secrecy ends
-  (quotes opened for suppliers, result published for experts).
+  covers it, then derives the seed from the checkpoint's root and the salt and draws;
+  `draw.performed` publishes the checkpoint (size and root), never the seed: with the salt
+  still secret, nobody outside the station can compute the draw. `draws_perform_due` is
+  what the clock's tick calls.
+* `draw_reveal` publishes the inputs (the salt too), the seed and the result in
+  `draw.revealed` when secrecy ends (quotes opened for suppliers, result published for
+  experts).
+
+New draws are version 2; a draw announced with version 1 (before the upgrade) is
+performed and revealed as version 1, because its commitment binds that version.
 
 The arithmetic is bidding/draws.py (pure); this module reads the pools and the ledger.
 """
@@ -104,17 +110,28 @@ def draw_announce(*, transaction: Transaction, purpose: str, count: int, user) -
         salt = draws.new_salt()
         inputs = draws.draw_inputs(code=tx.code, round=tx.round, purpose=purpose, count=count,
                                    candidates=candidates, excluded=excluded, salt=salt)
-        draw = Draw.objects.create(
+        draw = Draw.objects.create(  # the salt is kept here only, secret until the reveal
             transaction=tx, round=tx.round, purpose=purpose, count=count, candidates=inputs["candidates"],
             excluded=inputs["excluded"], salt=salt, commitment=draws.compute_commitment(inputs),
             announced_at=clock.now(), announced_by=user,
         )
-        # Only the commitment: no pool number, no name, no count (invitees and their number
-        # are secret until quotes open; experts' names until the result).
+        # Only the commitment and the algorithm: no pool number, no name, no count (invitees
+        # and their number are secret until quotes open; experts' names until the result).
         ledger_record(kind=selectors.DRAW_ANNOUNCED, subject=tx.code,
                       actor=ledger_actor(Role.CLERK, user.ledger_name()),
-                      data={"purpose": purpose, "round": tx.round, "commitment": draw.commitment})
+                      data={"v": inputs["v"], "purpose": purpose, "round": tx.round, "commitment": draw.commitment})
     return draw
+
+
+def _committed_inputs(draw: Draw) -> dict:
+    """The inputs the draw's commitment binds, with the version it was announced with."""
+    for v in sorted(draws.VERSIONS, reverse=True):
+        inputs = draws.draw_inputs(v=v, code=draw.transaction.code, round=draw.round, purpose=draw.purpose,
+                                   count=draw.count, candidates=draw.candidates, excluded=draw.excluded,
+                                   salt=draw.salt)
+        if draws.compute_commitment(inputs) == draw.commitment:
+            return inputs
+    raise draws.DrawError(f"the stored inputs of draw {draw.pk} do not match its commitment")
 
 
 def seed_checkpoint(draw: Draw) -> Checkpoint | None:
@@ -138,17 +155,21 @@ def _perform(pk: int, checkpoint: Checkpoint) -> bool:
         draw = Draw.objects.select_for_update().select_related("transaction").get(pk=pk)
         if draw.performed_at is not None:
             return False
-        code = draw.transaction.code
-        seed = draws.compute_seed(bytes(checkpoint.root_hash), code, draw.commitment)
-        draw.seed = seed.hex()
+        inputs = _committed_inputs(draw)
+        root = bytes(checkpoint.root_hash)
+        seed = draws.compute_seed(root, inputs)
+        draw.seed = seed.hex()  # secret (version 2) until the reveal, like the salt
         draw.seed_checkpoint_size = checkpoint.size
         draw.result = draws.select(seed, draw.candidates, draw.count)
         draw.performed_at = clock.now()
         draw.save(update_fields=["seed", "seed_checkpoint_size", "result", "performed_at"])
-        ledger_record(kind=selectors.DRAW_PERFORMED, subject=code, actor=SYSTEM, data={
-            "purpose": draw.purpose, "round": draw.round, "commitment": draw.commitment,
-            "checkpoint_size": checkpoint.size, "seed": draw.seed,
-        })
+        data = {"purpose": draw.purpose, "round": draw.round, "commitment": draw.commitment,
+                "checkpoint_size": checkpoint.size}
+        if inputs["v"] == 1:
+            data["seed"] = draw.seed  # version 1 published it; anyone could compute it anyway
+        else:
+            data.update(v=inputs["v"], checkpoint_root=root.hex())
+        ledger_record(kind=selectors.DRAW_PERFORMED, subject=draw.transaction.code, actor=SYSTEM, data=data)
     return True
 
 
@@ -170,13 +191,15 @@ def draw_reveal(*, draw: Draw) -> Draw:
             raise StageConflict(_("the draw has not been performed yet: it waits for the next signed checkpoint"))
         if draw.revealed_at is not None:
             return draw
+        inputs = _committed_inputs(draw)
         draw.revealed_at = clock.now()
         draw.save(update_fields=["revealed_at"])
-        ledger_record(kind=selectors.DRAW_REVEALED, subject=draw.transaction.code, actor=SYSTEM, data={
-            "purpose": draw.purpose, "round": draw.round, "count": draw.count,
-            "candidates": draw.candidates, "excluded": draw.excluded, "salt": draw.salt,
-            "result": draw.result,
-        })
+        data = {"purpose": draw.purpose, "round": draw.round, "count": draw.count,
+                "candidates": draw.candidates, "excluded": draw.excluded, "salt": draw.salt,
+                "result": draw.result}
+        if inputs["v"] != 1:
+            data.update(v=inputs["v"], seed=draw.seed)
+        ledger_record(kind=selectors.DRAW_REVEALED, subject=draw.transaction.code, actor=SYSTEM, data=data)
     return draw
 
 

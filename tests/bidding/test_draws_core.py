@@ -15,7 +15,8 @@ from bidding import draws
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The published test vector (docs/draws.md, "Test vector").
+# The published test vectors (docs/draws.md, "Test vector"): version 2, and version 1 for
+# checking old draws. Same inputs but for "v", same checkpoint root.
 CODE = "JY-2026-0001"
 CANDIDATES = ["E-0001", "E-0002", "E-0004", "E-0005", "E-0006"]
 EXCLUDED = [{"number": "E-0003", "reason": "declared_conflict"}]
@@ -24,17 +25,26 @@ CHECKPOINT_ROOT = bytes(range(32))
 CANONICAL = (
     b'{"candidates":["E-0001","E-0002","E-0004","E-0005","E-0006"],"code":"JY-2026-0001","count":3,'
     b'"excluded":[{"number":"E-0003","reason":"declared_conflict"}],"purpose":"experts","round":1,'
-    b'"salt":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","v":1}'
+    b'"salt":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","v":2}'
 )
-COMMITMENT = "3e929943383dc2958f6b2971012ce9716fe13240f7406f840676fc211a63cd00"
-SEED = "8c48e823f6bcf5826700bb515b211daa49b23c88d488637049e41fc1799efaea"
-RESULT = ["E-0004", "E-0001", "E-0002"]
+COMMITMENT = "9658b4baaa4a8ad18c5af64337b5c85bbd63300df5f555a179273b8e452fdc8a"
+SEED = "18faf224e6224a8e630291c70fb99ffe9050f5481082c48dc88c5cc0957b459f"
+RESULT = ["E-0001", "E-0006", "E-0005"]
+
+V1_CANONICAL = CANONICAL.replace(b'"v":2}', b'"v":1}')
+V1_COMMITMENT = "3e929943383dc2958f6b2971012ce9716fe13240f7406f840676fc211a63cd00"
+V1_SEED = "8c48e823f6bcf5826700bb515b211daa49b23c88d488637049e41fc1799efaea"
+V1_RESULT = ["E-0004", "E-0001", "E-0002"]
 
 
 def vector_inputs(**changes):
     values = {"code": CODE, "round": 1, "purpose": "experts", "count": 3, "candidates": CANDIDATES,
               "excluded": EXCLUDED, "salt": SALT, **changes}
     return draws.draw_inputs(**values)
+
+
+def test_new_draws_are_version_2():
+    assert draws.DRAW_VERSION == 2 and vector_inputs()["v"] == 2
 
 
 def test_commitment_is_sha256_of_the_canonical_inputs():
@@ -49,9 +59,13 @@ def test_inputs_are_sorted_whatever_order_they_come_in():
 
 
 def test_seed_known_answer():
-    spelled_out = b"station-draw/v1\n" + CHECKPOINT_ROOT + b"JY-2026-0001\n" + COMMITMENT.encode()
+    # 16 + 32 + 12 + 1 + 64 + 32 = 157 bytes, the salt as its 32 raw bytes.
+    spelled_out = (b"station-draw/v2\n" + CHECKPOINT_ROOT + b"JY-2026-0001\n" + COMMITMENT.encode()
+                   + bytes.fromhex(SALT))
+    assert len(spelled_out) == 157
     assert hashlib.sha256(spelled_out).hexdigest() == SEED
-    assert draws.compute_seed(CHECKPOINT_ROOT, CODE, COMMITMENT).hex() == SEED
+    assert draws.seed_v2(CHECKPOINT_ROOT, CODE, COMMITMENT, SALT).hex() == SEED
+    assert draws.compute_seed(CHECKPOINT_ROOT, vector_inputs()).hex() == SEED
 
 
 def test_selection_known_answer():
@@ -59,9 +73,36 @@ def test_selection_known_answer():
 
 
 def test_selection_step_by_step_as_the_docs_describe():
-    # i = 0: SHA-256(seed || 00000000 || 00000000) mod 5 = 2 -> E-0004 of the five.
+    # i = 0: SHA-256(seed || 00000000 || 00000000) mod 5 = 0 -> E-0001 of the five;
+    # i = 1: SHA-256(seed || 00000001 || 00000000) mod 4 = 3 -> E-0006 of the four left.
     value = int.from_bytes(hashlib.sha256(bytes.fromhex(SEED) + bytes(8)).digest(), "big")
-    assert value % 5 == 2 and CANDIDATES[2] == RESULT[0]
+    assert value % 5 == 0 and CANDIDATES[0] == RESULT[0]
+    value = int.from_bytes(hashlib.sha256(bytes.fromhex(SEED) + b"\0\0\0\1" + bytes(4)).digest(), "big")
+    assert value % 4 == 3 and CANDIDATES[1:][3] == RESULT[1]
+
+
+def test_version_1_known_answer_still_holds():
+    inputs = vector_inputs(v=1)
+    assert hashlib.sha256(V1_CANONICAL).hexdigest() == V1_COMMITMENT == draws.compute_commitment(inputs)
+    spelled_out = b"station-draw/v1\n" + CHECKPOINT_ROOT + b"JY-2026-0001\n" + V1_COMMITMENT.encode()
+    assert hashlib.sha256(spelled_out).hexdigest() == V1_SEED
+    assert draws.seed_v1(CHECKPOINT_ROOT, CODE, V1_COMMITMENT).hex() == V1_SEED
+    assert draws.compute_seed(CHECKPOINT_ROOT, inputs).hex() == V1_SEED
+    assert draws.select(bytes.fromhex(V1_SEED), CANDIDATES, 3) == V1_RESULT
+
+
+def test_the_version_2_seed_needs_the_salt():
+    # Everything public before the reveal (root, code, commitment) and the version 1 seed
+    # made of it are not the seed; another salt gives another seed.
+    public = {CHECKPOINT_ROOT, bytes.fromhex(COMMITMENT), draws.seed_v1(CHECKPOINT_ROOT, CODE, COMMITMENT)}
+    assert bytes.fromhex(SEED) not in public
+    assert draws.seed_v2(CHECKPOINT_ROOT, CODE, COMMITMENT, "f" * 64).hex() != SEED
+
+
+def test_unknown_versions_are_refused():
+    for v in (0, 3, "2", True):
+        with pytest.raises(draws.DrawError, match="version"):
+            vector_inputs(v=v)
 
 
 def test_every_input_changes_the_commitment():
@@ -75,14 +116,17 @@ def test_every_input_changes_the_commitment():
     assert len(commitments) == len(changed) and COMMITMENT not in commitments
 
 
-def test_the_seed_depends_on_root_code_and_commitment():
+def test_the_seed_depends_on_root_code_commitment_and_salt():
     seeds = {
-        draws.compute_seed(CHECKPOINT_ROOT, CODE, COMMITMENT),
-        draws.compute_seed(bytes(32), CODE, COMMITMENT),
-        draws.compute_seed(CHECKPOINT_ROOT, "JY-2026-0002", COMMITMENT),
-        draws.compute_seed(CHECKPOINT_ROOT, CODE, "0" * 64),
+        draws.seed_v2(CHECKPOINT_ROOT, CODE, COMMITMENT, SALT),
+        draws.seed_v2(bytes(32), CODE, COMMITMENT, SALT),
+        draws.seed_v2(CHECKPOINT_ROOT, "JY-2026-0002", COMMITMENT, SALT),
+        draws.seed_v2(CHECKPOINT_ROOT, CODE, "0" * 64, SALT),
+        draws.seed_v2(CHECKPOINT_ROOT, CODE, COMMITMENT, "0" * 64),
     }
-    assert len(seeds) == 4
+    assert len(seeds) == 5
+    with pytest.raises(draws.DrawError):
+        draws.seed_v2(CHECKPOINT_ROOT, CODE, COMMITMENT, "ABC")
 
 
 def test_top_values_are_rejected_so_no_index_is_favoured():
@@ -157,9 +201,12 @@ def test_text_that_is_not_nfc_cannot_be_committed():
         vector_inputs(excluded=[{"number": "E-0003", "reason": "Cafe\u0301"}])
 
 
-def test_salt_is_32_random_bytes():
+def test_salt_is_32_random_bytes_from_the_secrets_module(monkeypatch):
     salts = {draws.new_salt() for _ in range(20)}
     assert len(salts) == 20 and all(len(s) == 64 and int(s, 16) >= 0 for s in salts)
+    asked = []
+    monkeypatch.setattr(draws.secrets, "token_hex", lambda n: asked.append(n) or "ab" * n)
+    assert draws.new_salt() == "ab" * 32 and asked == [32]
 
 
 def test_the_algorithm_and_the_verifier_import_no_django():
@@ -175,7 +222,8 @@ def test_the_reimplementation_in_the_docs_gives_the_test_vector():
     snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
     exec(snippet, namespace)  # our own documentation
-    seed = namespace["seed"](CHECKPOINT_ROOT, CODE, COMMITMENT)
+    seed = namespace["seed"](CHECKPOINT_ROOT, CODE, COMMITMENT, SALT)
     assert seed.hex() == SEED
     assert namespace["select"](seed, CANDIDATES, 3) == RESULT
     assert COMMITMENT in text and SEED in text and CANONICAL.decode() in text
+    assert V1_COMMITMENT in text and V1_SEED in text and ", ".join(V1_RESULT) in text

@@ -51,13 +51,13 @@ def entries_of(kind, code):
     return [json.loads(bytes(e.body)) for e in Entry.objects.filter(kind=kind, subject=code).order_by("seq")]
 
 
-def test_announcing_publishes_only_purpose_round_and_commitment(world, sequenced):
+def test_announcing_publishes_only_version_purpose_round_and_commitment(world, sequenced):
     experts = add_experts(world, 5)
     tx = make_transaction(world, stage="registered")
     draw = draw_announce(transaction=tx, purpose=DrawPurpose.EXPERTS, count=3, user=world.clerk)
     sequenced()
     [entry] = entries_of("draw.announced", tx.code)
-    assert entry["data"] == {"purpose": "experts", "round": 1, "commitment": draw.commitment}
+    assert entry["data"] == {"v": 2, "purpose": "experts", "round": 1, "commitment": draw.commitment}
     assert entry["actor"] == {"role": "clerk", "name": world.clerk.full_name}
     body = json.dumps(entry, ensure_ascii=False)
     assert "E-0" not in body and "count" not in body
@@ -65,7 +65,7 @@ def test_announcing_publishes_only_purpose_round_and_commitment(world, sequenced
     # The commitment binds exactly the stored inputs.
     inputs = draws.draw_inputs(code=tx.code, round=1, purpose="experts", count=3, candidates=draw.candidates,
                                excluded=draw.excluded, salt=draw.salt)
-    assert draws.compute_commitment(inputs) == draw.commitment
+    assert inputs["v"] == 2 and draws.compute_commitment(inputs) == draw.commitment
     assert draw.candidates == ["E-0001", "E-0002", "E-0003", "E-0004", "E-0005"] and draw.excluded == []
     assert draw.result == [] and draw.performed_at is None
 
@@ -81,7 +81,7 @@ def test_a_supplier_draw_publishes_no_number_count_or_name(world, sequenced):
     sequenced()
     [entry] = entries_of("draw.announced", tx.code)
     body = json.dumps(entry, ensure_ascii=False)
-    assert set(entry["data"]) == {"purpose", "round", "commitment"}
+    assert set(entry["data"]) == {"v", "purpose", "round", "commitment"}
     assert "S-0" not in body and "供应商" not in body and "count" not in body
     assert not any(u in body for u in VALID_USCC)
     assert draw.candidates == ["S-0001", "S-0002", "S-0003"]
@@ -175,13 +175,17 @@ def test_perform_waits_for_a_checkpoint_after_the_announcement(world, sequenced)
 
     assert draw_perform(draw=draw) is True
     draw.refresh_from_db()
-    seed = draws.compute_seed(bytes(first.root_hash), tx.code, draw.commitment)
+    inputs = draws.draw_inputs(code=tx.code, round=1, purpose="experts", count=3, candidates=draw.candidates,
+                               excluded=draw.excluded, salt=draw.salt)
+    seed = draws.seed_v2(bytes(first.root_hash), tx.code, draw.commitment, draw.salt)
+    assert draws.compute_seed(bytes(first.root_hash), inputs) == seed
     assert draw.seed == seed.hex() and draw.seed_checkpoint_size == first.size
     assert draw.result == draws.select(seed, draw.candidates, 3)
     sequenced()
     [performed] = entries_of("draw.performed", tx.code)
-    assert performed["data"] == {"purpose": "experts", "round": 1, "commitment": draw.commitment,
-                                 "checkpoint_size": first.size, "seed": draw.seed}
+    # The checkpoint that fixes the randomness, not the seed: that needs the salt, still secret.
+    assert performed["data"] == {"v": 2, "purpose": "experts", "round": 1, "commitment": draw.commitment,
+                                 "checkpoint_size": first.size, "checkpoint_root": bytes(first.root_hash).hex()}
     assert performed["actor"]["role"] == "system"
     assert performed["seq"] >= first.size
     # Performing again changes nothing.
@@ -217,10 +221,10 @@ def test_reveal_publishes_inputs_and_result_once(world, sequenced):
     sequenced()
     [revealed] = entries_of("draw.revealed", tx.code)
     assert revealed["data"] == {
-        "purpose": "experts", "round": 1, "count": 3,
+        "v": 2, "purpose": "experts", "round": 1, "count": 3,
         "candidates": ["E-0001", "E-0002", "E-0003", "E-0004"],
         "excluded": [{"number": "E-0005", "reason": "declared_conflict"}],
-        "salt": draw.salt, "result": draw.result,
+        "salt": draw.salt, "seed": draw.seed, "result": draw.result,
     }
     assert draw.revealed_at is not None
 
