@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def _jobs():
-    from ledger.services import ledger_run_sequencer
+    from ledger.sequencer import ledger_run_sequencer
 
     from .services.ticks import tick
 

@@ -31,8 +31,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from ledger.core.checkpoint import format_receipt
 from ledger.core.entry import format_ts
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_checkpoint_now, ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
+from ledger.sequencer import ledger_checkpoint_now
 from ledger.signing import get_signer
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict

@@ -9,7 +9,7 @@ from bidding.models import OpeningRecord, PanelMember
 from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
 from bidding.services.sealed import custodian_key_set, quote_submit
 from bidding.uscc import check_character
-from ledger.services import ledger_run_sequencer
+from ledger.sequencer import ledger_run_sequencer
 from tests.factories import make_transaction, make_user, make_world
 from trading import clock, workdays
 from trading.models import Role, Transaction

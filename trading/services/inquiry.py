@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.core.entry import format_ts
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 
 from .. import clock, rulesets, workdays
 from ..errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
