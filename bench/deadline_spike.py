@@ -302,7 +302,7 @@ def _step_world(config):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from bidding.models import Draw
-    from ledger.services import ledger_run_sequencer
+    from ledger.sequencer import ledger_run_sequencer
     from trading import clock
     from trading.models import CalendarYear, Unit, User
     from trading.services import inquiry as services

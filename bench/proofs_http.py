@@ -58,7 +58,7 @@ def fill(target):
     from django.db import connection
 
     from ledger.selectors import ledger_size
-    from ledger.services import ledger_sequence_pending, ledger_sign_checkpoint
+    from ledger.sequencer import ledger_sequence_pending, ledger_sign_checkpoint
 
     start_size = ledger_size()
     missing = target - start_size

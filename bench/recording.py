@@ -72,7 +72,7 @@ class World:
 def _writer(world, w, count, token_prefix, recording_off, barrier, out, errors):
     from django.db import connection
 
-    from ledger.services import recording_switched_off_for_benchmark
+    from ledger.recording import recording_switched_off_for_benchmark
     from trading.models import User
     from trading.services.transitions import transaction_transition
 

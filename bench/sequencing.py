@@ -120,7 +120,7 @@ def add_pending(texts, batch_size=5000):
 
 
 def sequence_all(batch=None):
-    from ledger.services import ledger_sequence_pending
+    from ledger.sequencer import ledger_sequence_pending
 
     total = 0
     while n := ledger_sequence_pending(batch=batch):

@@ -246,7 +246,7 @@ CELERY_BEAT_SCHEDULE = {
 PERIODIC_JOBS = [
     "bidding.services.draws.draws_perform_due",
     "trading.services.ticks.tick",
-    "ledger.services.ledger_run_sequencer",
+    "ledger.sequencer.ledger_run_sequencer",
 ]
 # Embedded mode: the in-process scheduler (`manage.py run_embedded`) runs the same
 # periodic jobs every EMBEDDED_TICK_SECONDS.

@@ -1,8 +1,8 @@
-"""Celery tasks of the ledger: thin wrappers around ledger.services."""
+"""Celery tasks of the ledger: thin wrappers around ledger.sequencer."""
 
 from celery import shared_task
 
-from .services import ledger_run_sequencer
+from .sequencer import ledger_run_sequencer
 
 
 @shared_task(name="ledger.sequence", ignore_result=True)

@@ -53,7 +53,7 @@ def ledger_transactional_db(transactional_db):
 def sequenced():
     """Sequence everything recorded and sign a checkpoint; returns the log size."""
     from ledger.selectors import ledger_size
-    from ledger.services import ledger_run_sequencer
+    from ledger.sequencer import ledger_run_sequencer
 
     def run():
         ledger_run_sequencer()

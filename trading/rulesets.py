@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ledger.core.jcs import canonical_bytes
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 
 from . import registry
 from .errors import InvalidInput, NotPermitted, RuleViolation, StageConflict

@@ -19,8 +19,8 @@ from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation
 from trading.models import Role, Station

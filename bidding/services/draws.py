@@ -23,9 +23,9 @@ from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
 from ledger.models import Checkpoint
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 from ledger.selectors import covering_checkpoint
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Membership, Role, Transaction

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_checkpoint_now, ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
+from ledger.sequencer import ledger_checkpoint_now
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Role, Transaction

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.core.entry import format_ts
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 from trading import clock
 from trading.errors import InvalidInput, RuleViolation, StageConflict
 from trading.models import Transaction

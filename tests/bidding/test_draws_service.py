@@ -24,7 +24,7 @@ from bidding.services.draws import (
     draws_perform_due,
 )
 from ledger.models import Checkpoint, Entry
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 from tests.factories import make_transaction, make_user, make_world
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Membership, Role, Unit

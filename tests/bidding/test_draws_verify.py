@@ -22,7 +22,7 @@ from bidding.services.companies import expert_pool_add
 from bidding.services.draws import draw_announce, draw_perform, draw_reveal
 from ledger.core.note import Signer
 from ledger.models import Checkpoint
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 from tests.factories import make_transaction, make_user, make_world
 from trading import clock
 from trading.models import Role

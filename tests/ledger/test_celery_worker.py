@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from config.celery import app
 from ledger.models import Checkpoint, Entry
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL")
@@ -93,7 +93,7 @@ def test_worker_sequences_and_signs_soon_after_commit(worker):
 
 def test_beat_picks_up_an_entry_whose_kick_was_lost(worker, monkeypatch):
     worker_ready(worker)
-    monkeypatch.setattr("ledger.services._kick_sequencer", lambda: None)
+    monkeypatch.setattr("ledger.recording._kick_sequencer", lambda: None)
     with transaction.atomic():
         ledger_record(kind="note", subject="JY-2026-0001", actor=actor("clerk", "王明"), data={"n": 2})
     assert wait_for(lambda: covered(1), 10), "beat did not run the sequencer"

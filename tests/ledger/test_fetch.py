@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ledger.fetch import fetch
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 from ledger.signing import verifier_key
 from ledger.verify import verify_files
 

@@ -10,7 +10,7 @@ from ledger.core import merkle
 from ledger.core.checkpoint import parse_checkpoint
 from ledger.core.entry import leaf_hash
 from ledger.core.note import Verifier, open_note
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from ledger.models import Checkpoint, Entry
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,8 @@ from ledger.core.jcs import CanonicalError, canonical_bytes
 from ledger.core.note import Verifier, open_note
 from ledger.db import drop_immutability_triggers_for_test_flush
 from ledger.models import Checkpoint, Entry, LogHead, PendingEntry
-from ledger.services import actor, ledger_record, ledger_sequence_pending, ledger_sign_checkpoint
+from ledger.recording import actor, ledger_record
+from ledger.sequencer import ledger_sequence_pending, ledger_sign_checkpoint
 from ledger.signing import verifier_key
 
 pytestmark = pytest.mark.django_db

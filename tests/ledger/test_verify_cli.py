@@ -409,12 +409,14 @@ def test_fast_path_on_worker_processes_gives_the_reference_verdict(tmp_path):
 
 
 def test_the_fast_path_proves_ordinary_lines_without_the_reference(monkeypatch):
-    import ledger.verify as verify
+    from ledger.verify import checker as checker_module
+    from ledger.verify import fast, reference
 
     check_bytes(LogChecker(), DATA)  # learn the shapes once
     calls = []
-    original = verify._check_line
-    monkeypatch.setattr(verify, "_check_line", lambda body: calls.append(body) or original(body))
+    original = reference._check_line
+    for module in (checker_module, fast):  # LogChecker.add and the fast path's fallback
+        monkeypatch.setattr(module, "_check_line", lambda body: calls.append(body) or original(body))
     checker = LogChecker()
     check_bytes(checker, DATA)
     assert checker.root() == CHECKPOINT_ROOT and calls == []

@@ -15,7 +15,7 @@ from bidding.services.companies import company_register, expert_pool_add, suppli
 from bidding.services.custodians import custodian_key_set, share_bundle
 from bidding.services.draws import draws_perform_due
 from bidding.uscc import check_character
-from ledger.services import ledger_run_sequencer
+from ledger.sequencer import ledger_run_sequencer
 from tests.factories import make_transaction, make_user, make_world
 from trading import clock, workdays
 from trading.models import Role, Transaction

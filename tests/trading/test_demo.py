@@ -9,7 +9,7 @@ from django.conf import settings
 from bidding.crypto import seal_quote
 from bidding.models import Company, OpeningKey, OpeningRecord, PanelMember
 from bidding.services.sealed import quote_submit
-from ledger.services import ledger_run_sequencer
+from ledger.sequencer import ledger_run_sequencer
 from tests.trading.inquiry_world import MONDAY, PAST_CLOSING
 from trading import clock, workdays
 from trading.demo import DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo

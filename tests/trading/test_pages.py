@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from ledger.services import actor, ledger_record
+from ledger.recording import actor, ledger_record
 from tests.factories import document, make_transaction, make_world
 from trading.models import LoginFailure, Stage, Transaction
 

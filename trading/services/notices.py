@@ -10,8 +10,8 @@ import hashlib
 
 from django.utils.translation import gettext as _
 
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 
 from .. import clock
 from ..errors import InvalidInput

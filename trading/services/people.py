@@ -10,8 +10,8 @@ station's code, and who changed it.
 
 from django.db import transaction as db_transaction
 
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 
 from ..models import Membership
 

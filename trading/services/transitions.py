@@ -14,8 +14,8 @@ from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
-from ledger.services import actor as ledger_actor
-from ledger.services import ledger_record
+from ledger.recording import actor as ledger_actor
+from ledger.recording import ledger_record
 
 from .. import clock, registry, rules
 from ..errors import InvalidInput, NotFound, NotPermitted, RuleViolation, StageConflict

@@ -15,7 +15,7 @@ from ledger.core.entry import leaf_hash
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteError, Verifier, open_note
 from ledger.models import Checkpoint, Entry, LogHead, PendingEntry
-from ledger.services import clock
+from ledger.sequencer import clock
 from ledger.signing import verifier_key
 from ledger.verify import LogChecker, VerifyError
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.services import ledger_run_sequencer
+from ledger.sequencer import ledger_run_sequencer
 from trading.demo import (
     DEMO_ACCOUNTS,
     DEMO_CUSTODIAN_PASSPHRASES,

@@ -1,22 +1,17 @@
-"""Writing the log: record an entry with the change it describes, sequence recorded
-entries into the log in batches, sign checkpoints.
+"""Sequencing recorded entries into the log in batches, and signing checkpoints.
 
-* `ledger_record` is called inside the caller's database transaction: the entry exists
-  if and only if the change commits.
 * `ledger_sequence_pending` takes committed records in the order they were recorded,
   gives each its `seq`, `ts` and `prev`, stores its canonical bytes, leaf hash and the
   tree hashes it completes, all in one database transaction per batch (docs/ledger.md).
 * `ledger_sign_checkpoint` signs the current tree head with the key from the key file.
 * `ledger_run_sequencer` is what the tasks call: one leader at a time drains the queue and
   signs a checkpoint, at most every LEDGER_CHECKPOINT_MIN_INTERVAL seconds.
+* `ledger_checkpoint_now` sequences everything and signs at once (bid openings, awards).
 """
 
-import atexit
 import contextlib
 import io
 import json
-import logging
-import os
 import threading
 import time
 from datetime import UTC, datetime
@@ -25,153 +20,20 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from .core.checkpoint import format_checkpoint
-from .core.entry import ZERO_HASH_HEX, EntryError, format_ts, leaf_hash, make_entry
+from .core.entry import ZERO_HASH_HEX, format_ts, leaf_hash, make_entry
 from .core.jcs import _encode as _canonical_encode
-from .core.jcs import canonical_bytes
 from .core.merkle import Frontier
 from .models import Checkpoint, Entry, LogHead, PendingEntry
 from .signing import get_signer
 
-logger = logging.getLogger(__name__)
-
 # Advisory-lock key for "the sequencer" on PostgreSQL (any fixed 64-bit number).
 _PG_SEQUENCER_LOCK = 0x1ED6E5
 _thread_lock = threading.Lock()
-_recording_off = threading.local()
 
 
 def clock():
     """Server time for `ts`: real UTC time, never the accelerated procedure clock."""
     return datetime.now(UTC)
-
-
-def actor(role: str, name: str) -> dict:
-    return {"role": role, "name": name}
-
-
-def ledger_record(*, kind: str, subject: str, actor: dict, data: dict) -> None:
-    """Record one entry in the current database transaction.
-
-    Raises CanonicalError for data the published format does not allow (floats, non-NFC
-    text...): that is a programming error, never user input reaching the ledger raw.
-    """
-    if getattr(_recording_off, "value", False):
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("ledger_record must run inside the transaction of the change it records")
-    for name, value in (("kind", kind), ("subject", subject)):
-        if not isinstance(value, str) or not 0 < len(value) <= _COLUMN_LIMIT:
-            raise EntryError(f"{name} must be a string of 1 to {_COLUMN_LIMIT} characters")
-    payload = canonical_bytes({"kind": kind, "subject": subject, "actor": actor, "data": data})
-    # Every rule of LEDGER.md section 2 that one entry must keep, checked now, in the
-    # change's transaction (EntryError: the change does not happen), not when the entry
-    # is sequenced: the sequencer takes the recorded bytes as they are (_entry_bytes).
-    make_entry(seq=0, ts=_ZERO_TS, prev=ZERO_HASH_HEX, kind=kind, subject=subject, actor=actor, data=data)
-    # One plain INSERT (what PendingEntry.objects.create does, without the ORM's per-call
-    # query building: this runs in every change's transaction).
-    recorded_at = PendingEntry._meta.get_field("recorded_at").get_db_prep_save(clock(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_PENDING, [payload.decode("utf-8"), recorded_at])
-    transaction.on_commit(_kick_sequencer)
-
-
-_COLUMN_LIMIT = Entry._meta.get_field("subject").max_length  # kind and subject columns: 64
-_ZERO_TS = "1970-01-01T00:00:00.000000Z"  # a valid stand-in: seq, ts and prev come later
-_INSERT_PENDING = f'INSERT INTO "{PendingEntry._meta.db_table}" ("payload", "recorded_at") VALUES (%s, %s)'
-
-
-def _kick_sequencer():
-    """On commit: have the sequencer run soon (LEDGER.md: within one second).
-
-    With a broker the task is queued by a background thread (`_Kicker`), so a committing
-    request never waits on the broker, nor hangs while it is down, and commits that come
-    while a kick is being queued share the next one. Without one (embedded mode, tasks
-    eager) the sequencer runs here, in-process, as before.
-    """
-    from .tasks import sequence
-
-    if sequence.app.conf.task_always_eager:
-        _queue_sequencer()
-    else:
-        _kicker.request()
-
-
-def _queue_sequencer():
-    from .tasks import sequence
-
-    try:
-        sequence.delay()
-    except Exception:  # the periodic task sequences it within a second anyway
-        logger.exception("could not queue the ledger sequencer; the periodic run will")
-
-
-class _Kicker:
-    """One thread per process that queues the `ledger.sequence` task when asked.
-
-    `request()` only sets a flag. The thread clears the flag *before* it queues the task,
-    so every commit is followed by at least one task queued after it (a commit that comes
-    while a task is being queued sets the flag again and gets the next one), while a burst
-    of commits costs one broker round trip instead of one each. Started lazily, again in
-    a forked child (gunicorn and Celery workers fork after import).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pid = None
-        self._wanted = None
-
-    def request(self):
-        if self._pid != os.getpid():
-            self._start()
-        self._wanted.set()
-
-    def _start(self):
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            wanted = threading.Event()
-            thread = threading.Thread(target=self._run, args=(wanted,), name="ledger-kicker", daemon=True)
-            thread.start()
-            self._wanted, self._pid = wanted, os.getpid()
-
-    @staticmethod
-    def _run(wanted):
-        while True:
-            wanted.wait()
-            wanted.clear()
-            _queue_sequencer()
-            # Commits in the next moment share the next kick: at most a few kicks a second
-            # per process however busy it is (the sequencer signs at most every
-            # LEDGER_CHECKPOINT_MIN_INTERVAL anyway); each waits at most this long more.
-            time.sleep(_KICK_MIN_INTERVAL)
-
-    def flush(self):
-        """At exit: queue the task now if a request is still waiting for the thread."""
-        if self._pid == os.getpid() and self._wanted.is_set():
-            self._wanted.clear()
-            _queue_sequencer()
-
-
-_KICK_MIN_INTERVAL = 0.05
-_kicker = _Kicker()
-atexit.register(_kicker.flush)
-os.register_at_fork(after_in_child=lambda: setattr(_kicker, "_lock", threading.Lock()))
-
-
-@contextlib.contextmanager
-def recording_switched_off_for_benchmark():
-    """Benchmarks only: measure what the ledger costs by not recording."""
-    if not settings.LEDGER_ALLOW_RECORDING_OFF:
-        raise RuntimeError("recording can only be switched off when LEDGER_ALLOW_RECORDING_OFF is set")
-    _recording_off.value = True
-    try:
-        yield
-    finally:
-        _recording_off.value = False
-
-
-def is_recording_off() -> bool:
-    return getattr(_recording_off, "value", False)
 
 
 def _head_for_update() -> LogHead:

@@ -1,0 +1,8 @@
+"""`python -m ledger.verify`: see ledger/verify/cli.py."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":  # not when a spawned worker process imports this module
+    sys.exit(main())
