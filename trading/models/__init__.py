@@ -6,7 +6,7 @@ proxy class and keeps its own data in its own models.
 
 from .documents import Document, DocumentPurpose
 from .notices import Notice, NoticeKind
-from .people import LoginFailure, Membership, Role, Station, Unit, User
+from .people import LoginAddress, LoginFailure, Membership, Role, Station, Unit, User
 from .rules import CalendarDay, CalendarYear, DayKind, RuleSet, RuleSetAdoption
 from .transactions import CodeCounter, Stage, Transaction, TransactionType
 
@@ -21,6 +21,7 @@ __all__ = [
     "RuleSetAdoption",
     "Document",
     "DocumentPurpose",
+    "LoginAddress",
     "LoginFailure",
     "Membership",
     "Role",
