@@ -54,7 +54,8 @@ class TokenInput(serializers.Serializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="send as `Authorization: Token <token>`")
+    expires = serializers.DateTimeField(help_text="when the token stops working (API_TOKEN_TTL_HOURS after it was issued)")
 
 
 class MembershipOutput(serializers.ModelSerializer):

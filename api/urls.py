@@ -10,6 +10,7 @@ from . import companies, notices, sealed, views
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("v1/auth/logout/", views.LogoutView.as_view(), name="api-logout"),
     path("v1/me/", views.MeView.as_view(), name="api-me"),
     path("v1/stations/", views.StationListView.as_view(), name="api-stations"),
     path("v1/transactions/", views.TransactionListView.as_view(), name="api-transactions"),

@@ -1,11 +1,11 @@
 """REST API v1: thin views over trading's services and selectors."""
 
+from django.contrib.auth import logout
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,7 +13,14 @@ from rest_framework.views import APIView
 
 from trading import selectors
 from trading.models import Station, Unit
-from trading.services.accounts import client_address, login_authenticate
+from trading.services.accounts import (
+    LoginLocked,
+    api_token_expires,
+    api_token_issue,
+    api_token_revoke,
+    client_address,
+    login_authenticate,
+)
 from trading.services.transactions import (
     document_attach,
     transaction_create,
@@ -27,20 +34,49 @@ from .parsers import StrictJSONParser
 
 
 
+LOCKED = OpenApiResponse(description=(
+    "too many failed logins (docs/accounts.md): `details.rule` names the limit "
+    "(`accounts.login_limit_per_account_and_address`, `accounts.login_limit_per_address`, "
+    "`accounts.login_slowdown_per_account`), `details.retry_after` and the Retry-After header "
+    "the seconds to wait"))
+UNAUTHENTICATED = OpenApiResponse(description=(
+    "no valid credentials: `not_authenticated`, `authentication_failed` (unknown or revoked token), "
+    "`token_expired`"))
+
+
 class TokenView(APIView):
-    """Exchange user name and password for an API token (failed logins lock as on the web)."""
+    """Exchange user name and password for an API token, valid API_TOKEN_TTL_HOURS (`expires`).
+    Failed logins count towards the same limits as the login page."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput, 400: ERRORS[400],
-                                                    429: OpenApiResponse(description="locked")})
+    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput, 400: ERRORS[400], 429: LOCKED})
     def post(self, request):
         data = s.TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = login_authenticate(request=request, address=client_address(request), **data.validated_data)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = api_token_issue(user=user)
+        return Response(s.TokenOutput({"token": token.key, "expires": api_token_expires(token)}).data)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, LoginLocked):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+
+class LogoutView(APIView):
+    """Revoke your API token: every client using it must ask for a new one. With a
+    browser session, the session ends too."""
+
+    @extend_schema(request=None, responses={
+        204: OpenApiResponse(description="the token is deleted"), 401: UNAUTHENTICATED})
+    def post(self, request):
+        api_token_revoke(user=request.user)
+        if request.auth is None:  # a browser session, not a token
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

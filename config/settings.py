@@ -10,6 +10,7 @@ Two modes (docs/deploy.md):
   cookies. Missing settings stop the process with a message that names them.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -161,11 +162,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Repeated failed logins (docs/accounts.md): this many failures for one user name, or
-# LOGIN_FAILURE_LIMIT_PER_ADDRESS from one address, within the window lock further tries.
+# Repeated failed logins (docs/accounts.md, "Repeated failures"), counted within the window:
+# LOGIN_FAILURE_LIMIT for one user name from one address lock that pair only (never the
+# owner elsewhere); LOGIN_FAILURE_LIMIT_PER_ADDRESS from one address, any user names, lock
+# that address (password spraying); past LOGIN_FAILURE_LIMIT_PER_ACCOUNT for one user name
+# from all addresses, addresses it has not logged in from within LOGIN_FAMILIAR_ADDRESS_DAYS
+# wait between tries (doubling, at most LOGIN_SLOWDOWN_MAX_SECONDS).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20"))
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "30"))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "60"))
+LOGIN_FAMILIAR_ADDRESS_DAYS = int(os.environ.get("LOGIN_FAMILIAR_ADDRESS_DAYS", "90"))
+for _name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_ADDRESS", "LOGIN_FAILURE_LIMIT_PER_ACCOUNT",
+              "LOGIN_FAILURE_WINDOW_MINUTES", "LOGIN_SLOWDOWN_MAX_SECONDS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+# The client's address is REMOTE_ADDR, unless the peer is one of these reverse proxies
+# (addresses or networks): then the right-most X-Forwarded-For entry that is not a trusted
+# proxy. Empty: X-Forwarded-For is never read, so a client cannot choose its address.
+# Behind a proxy (DJANGO_BEHIND_PROXY) on the same machine, loopback is trusted by default.
+TRUSTED_PROXIES = _env_list(
+    "DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1" if _env_bool("DJANGO_BEHIND_PROXY", False) else ""
+)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an address or a network") from None
 
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -255,7 +279,7 @@ EMBEDDED_TICK_SECONDS = float(os.environ.get("EMBEDDED_TICK_SECONDS", "1"))
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -269,6 +293,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
+# API tokens (docs/api.md, "Authentication") are valid this many hours after they are
+# issued; logging out (page or API) deletes them before that.
+API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be at least 1")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Township trading station API",
     "DESCRIPTION": "REST API of the township public-resource trading station platform.",

@@ -3,8 +3,12 @@ the same services a user calls, so the ledger and the audit trail have real cont
 
 The report (seed-report.txt, 三.四) names the three transactions but gives no amounts or
 names: the amounts, units and people below are illustrative (docs/demo.md).
+
+Its accounts share a published password and its custodians have published passphrases:
+the demo exists in embedded mode only and is refused when STATION_MODE=production.
 """
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction as db_transaction
 
@@ -18,6 +22,11 @@ from .services.transactions import document_attach, transaction_create
 from .services.transitions import transaction_transition
 
 DEMO_PASSWORD = "station-demo-2026"
+DEMO_REFUSED_IN_PRODUCTION = (
+    "The demo is refused when STATION_MODE=production: its accounts have a published "
+    "password and its custodians published passphrases. Create real accounts with "
+    "`manage.py createsuperuser` and the admin (docs/deploy.md)."
+)
 
 # (username, full name, [(station code, role, unit name or None)], what to try)
 DEMO_ACCOUNTS = [
@@ -123,7 +132,9 @@ def demo_is_seeded() -> bool:
 
 def seed_demo() -> list[str]:
     """Create stations, units, demo accounts and the three reference transactions,
-    filed, submitted and registered. Returns the transaction codes."""
+    filed, submitted and registered. Returns the transaction codes. Embedded mode only."""
+    if settings.PRODUCTION:
+        raise RuntimeError(DEMO_REFUSED_IN_PRODUCTION)
     with db_transaction.atomic():
         stations, units = {}, {}
         for code, name, county, address, unit_names in STATIONS:

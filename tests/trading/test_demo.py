@@ -75,3 +75,50 @@ def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbo
 @pytest.fixture
 def settings_sandbox(settings):
     settings.SANDBOX_TIME_FACTOR = 1440
+
+
+# The demo's accounts share a published password and its custodians published passphrases:
+# never in production (issue 8).
+
+def test_seed_demo_is_refused_in_production(settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from trading.demo import DEMO_PASSWORD
+
+    settings.PRODUCTION = True
+    out = StringIO()
+    for args in ([], ["--if-empty"]):
+        with pytest.raises(CommandError, match="STATION_MODE=production"):
+            call_command("seed_demo", *args, stdout=out, stderr=out)
+    assert not demo_is_seeded()
+    assert DEMO_PASSWORD not in out.getvalue()
+
+
+def test_the_demo_cannot_be_loaded_in_production_even_without_the_command(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(RuntimeError, match="STATION_MODE=production"):
+        seed_demo()
+    assert not demo_is_seeded()
+
+
+def test_run_embedded_is_refused_in_production_before_printing_demo_passwords(settings, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from trading.demo import DEMO_PASSWORD
+    from trading.management.commands import run_embedded
+
+    started = []
+    monkeypatch.setattr(run_embedded, "call_command", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(run_embedded.EmbeddedScheduler, "start", lambda self: started.append("scheduler"))
+    monkeypatch.setattr(run_embedded.EmbeddedScheduler, "stop", lambda self: None)
+    settings.PRODUCTION = True
+    out = StringIO()
+    with pytest.raises(CommandError, match="STATION_MODE=production"):
+        call_command("run_embedded", stdout=out)
+    assert started == []
+    assert DEMO_PASSWORD not in out.getvalue()
+    assert all(p not in out.getvalue() for p in DEMO_CUSTODIAN_PASSPHRASES.values())

@@ -81,7 +81,9 @@ def test_checkpoints_page_lists_history(client, world, sequenced):
     assert page.status_code == 200 and len(page.context["checkpoints"]) >= 2
 
 
-def test_login_locks_after_repeated_failures(client, world, settings):
+def test_login_locks_after_repeated_failures_from_that_address(client, world, settings):
+    """Locked for this user name from this address only: tests/trading/test_login_throttle.py
+    checks that the owner elsewhere still logs in."""
     settings.LOGIN_FAILURE_LIMIT = 3
     for _ in range(3):
         response = client.post(reverse("login"), {"username": world.clerk.username, "password": "wrong"})
@@ -93,10 +95,10 @@ def test_login_locks_after_repeated_failures(client, world, settings):
     login(client, world.clerk)
 
 
-def test_successful_login_clears_failures(client, world):
+def test_successful_login_clears_the_failures_from_its_address(client, world):
     client.post(reverse("login"), {"username": world.clerk.username, "password": "wrong"})
     login(client, world.clerk)
-    assert not LoginFailure.objects.filter(username=world.clerk.username).exists()
+    assert not LoginFailure.objects.filter(username=world.clerk.username, address="127.0.0.1").exists()
 
 
 def test_login_redirect_is_only_local(client, world):

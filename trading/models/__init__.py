@@ -7,7 +7,7 @@ a proxy class and keeps its own data in its own models, registered in trading/re
 from .documents import Document, DocumentPurpose
 from .milestones import Milestone
 from .notices import Notice, NoticeKind
-from .people import LoginFailure, Membership, Role, Station, Unit, User
+from .people import LoginAddress, LoginFailure, Membership, Role, Station, Unit, User
 from .rules import CalendarDay, CalendarYear, DayKind, RuleSet, RuleSetAdoption
 from .transactions import CodeCounter, Stage, Transaction, TransactionType
 
@@ -22,6 +22,7 @@ __all__ = [
     "RuleSetAdoption",
     "Document",
     "DocumentPurpose",
+    "LoginAddress",
     "LoginFailure",
     "Milestone",
     "Membership",

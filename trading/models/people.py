@@ -105,11 +105,31 @@ class Membership(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept for the lockout window (docs/accounts.md)."""
+    """A failed login, kept for the window of the login limits (docs/accounts.md).
+    `address` is the client's address as the limits count it (an IPv6 address by its /64
+    network); null when the server saw none."""
 
     username = models.CharField(max_length=150, db_index=True)
     address = models.GenericIPAddressField(null=True, db_index=True)
     at = models.DateTimeField(db_index=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["username", "address", "at"], name="loginfailure_pair_at")]
+
     def __str__(self):
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {self.address} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginAddress(models.Model):
+    """An address a user has logged in from, and when last: a familiar address, which
+    the per-address limit and the per-account slowdown let through (docs/accounts.md)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_addresses")
+    address = models.GenericIPAddressField()
+    last_login_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "address"], name="loginaddress_one_per_user_address")]
+
+    def __str__(self):
+        return f"{self.user} {self.address} {self.last_login_at:%Y-%m-%d %H:%M}"

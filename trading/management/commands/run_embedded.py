@@ -1,8 +1,10 @@
-"""Serve the platform in embedded mode: the web server plus the in-process scheduler."""
+"""Serve the platform in embedded mode: the web server plus the in-process scheduler.
+Refused when STATION_MODE=production (it prints the demo's passwords; production runs
+gunicorn, a Celery worker and beat: docs/deploy.md)."""
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from trading.demo import DEMO_ACCOUNTS, DEMO_CUSTODIAN_PASSPHRASES, DEMO_PASSWORD
 from trading.scheduler import EmbeddedScheduler
@@ -16,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, port="8000", host="127.0.0.1", **options):
+        if settings.PRODUCTION:
+            raise CommandError("run_embedded is refused when STATION_MODE=production: it serves with "
+                               "Django's development server and prints the demo's passwords; run "
+                               "gunicorn, a Celery worker and beat (docs/deploy.md).")
         base = f"http://{host}:{port}"
         lines = [
             "",

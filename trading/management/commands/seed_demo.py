@@ -1,5 +1,7 @@
-"""Load the demo: stations, accounts and the three reference transactions (DOMAIN.md)."""
+"""Load the demo: stations, accounts and the three reference transactions (DOMAIN.md).
+Embedded mode only: refused when STATION_MODE=production (the demo's passwords are public)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.sequencer import ledger_run_sequencer
@@ -7,6 +9,7 @@ from trading.demo import (
     DEMO_ACCOUNTS,
     DEMO_CUSTODIAN_PASSPHRASES,
     DEMO_PASSWORD,
+    DEMO_REFUSED_IN_PRODUCTION,
     demo_is_seeded,
     seed_demo,
 )
@@ -19,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing if stations exist")
 
     def handle(self, *args, if_empty=False, **options):
+        if settings.PRODUCTION:
+            raise CommandError(DEMO_REFUSED_IN_PRODUCTION)
         if demo_is_seeded():
             if if_empty:
                 self.stdout.write("Demo data present.")
