@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trading', '0004_inquiry_acceptance'),
+        ('trading', '0006_drop_inquiry_details'),
     ]
 
     operations = [
