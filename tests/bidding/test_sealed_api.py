@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bidding import crypto, seal
-from bidding.models import OpeningRecord, Quote
+from bidding.models import Bid, OpeningRecord
 from trading import clock
 from trading.models import Role
 
@@ -47,7 +47,7 @@ def test_the_opening_key_is_public():
     body = api().get(f"/api/v1/transactions/{r.tx.code}/opening-key/").json()
     assert body == {"code": r.tx.code, "round": 1, "origin": settings.LEDGER_ORIGIN,
                     "public_key": bytes(r.key.public_key).hex(), "suite": crypto.SUITE_NAME, "k": 2, "n": 3,
-                    "envelope_size": 560, "quote_deadline": "2026-12-03T01:00:00.000000Z"}
+                    "envelope_size": 560, "quote_deadline": "2026-12-03T01:00:00.000000Z", "ledger_seq": None}
     assert api().get("/api/v1/transactions/JY-1999-0001/opening-key/").status_code == 404
 
 
@@ -64,11 +64,16 @@ def test_a_bidder_submits_an_envelope_in_json_and_gets_its_receipt():
     assert first.status_code == 201 and again.status_code == 200
     assert first.json() == again.json()
     assert first.json()["commitment"] == crypto.commitment(envelope)
-    assert first.json()["receipt"] == Quote.objects.get().receipt
+    assert first.json()["receipt"] == Bid.objects.get().receipt
     mine = api(user).get(f"/api/v1/transactions/{r.tx.code}/quotes/mine/").json()
     assert [q["commitment"] for q in mine] == [crypto.commitment(envelope)]
-    receipt = api(user).get(f"/api/v1/transactions/{r.tx.code}/quotes/mine/{company.uscc}/receipt/")
-    assert receipt.status_code == 200 and receipt.content.decode() == Quote.objects.get().receipt
+    receipt = api(user).get(f"/api/v1/transactions/{r.tx.code}/quotes/mine/receipt/",
+                            {"commitment": crypto.commitment(envelope)})
+    assert receipt.status_code == 200 and receipt.content.decode() == Bid.objects.get().receipt
+    # No company identifier in the path (the access log records paths); another's commitment is a 404.
+    other = api(r.suppliers[1][1]).get(f"/api/v1/transactions/{r.tx.code}/quotes/mine/receipt/",
+                                       {"commitment": crypto.commitment(envelope)})
+    assert other.status_code == 404
 
 
 def test_a_bidder_submits_an_envelope_as_a_multipart_file():
@@ -126,14 +131,19 @@ def test_the_clerk_opens_through_the_api_and_anyone_reads_the_record():
     with clock.frozen_at(AFTER):
         closed = api().get(f"/api/v1/transactions/{r.tx.code}/opening/").json()
         assert closed["closed"]["count"] == 3 and closed["openings"] == []
-        wrong = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"secrets": [
-            {"username": r.world.clerk.username, "passphrase": PASSPHRASES[Role.CLERK]},
-            {"username": r.world.supervisor.username, "passphrase": "wrong wrong 123"}]}, format="json")
+        clerk_share = r.share(Role.CLERK)[1].hex()
+        wrong = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"shares": [
+            {"username": r.world.clerk.username, "share": clerk_share},
+            {"username": r.world.supervisor.username, "share": "ab" * 33}]}, format="json")
         assert wrong.status_code == 422
         assert wrong.json()["error"]["details"]["rule"] == "sealed.custodian_passphrase_wrong"
-        response = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"secrets": [
-            {"username": r.world.clerk.username, "passphrase": PASSPHRASES[Role.CLERK]},
-            {"username": r.world.supervisor.username, "passphrase": PASSPHRASES[Role.SUPERVISOR]}]}, format="json")
+        passphrases = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"secrets": [
+            {"username": r.world.clerk.username, "passphrase": PASSPHRASES[Role.CLERK]}]}, format="json")
+        assert passphrases.status_code == 400  # the server takes shares, never a passphrase
+        response = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"shares": [
+            {"username": r.world.clerk.username, "share": clerk_share},
+            {"username": r.world.supervisor.username, "share": r.share(Role.SUPERVISOR)[1].hex()}]},
+            format="json")
     assert response.status_code == 200, response.json()
     [opening] = api().get(f"/api/v1/transactions/{r.tx.code}/opening/").json()["openings"]
     assert sorted(rec["price"] for rec in opening["records"]) == ["74980.50", "76500.00", "77210.00"]
@@ -144,8 +154,8 @@ def test_an_unknown_custodian_name_is_a_400():
     r = quoting_round()
     r.close()
     with clock.frozen_at(AFTER):
-        response = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"secrets": [
-            {"username": "nobody-here", "passphrase": "x"}]}, format="json")
+        response = api(r.world.clerk).post(f"/api/v1/transactions/{r.tx.code}/opening/", {"shares": [
+            {"username": "nobody-here", "share": "ab" * 33}]}, format="json")
     assert response.status_code == 400
 
 
