@@ -24,6 +24,7 @@ from ledger.recording import ledger_record
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation
 from trading.models import Role, Station
+from trading.services.people import person_subject
 from trading.text import clean_text
 
 from .. import selectors
@@ -204,7 +205,7 @@ def conflict_declare(*, expert_entry: ExpertPoolEntry, unit=None, company=None, 
 # --- changes to a company, ledgered ------------------------------------------------------------
 
 def company_subject(company) -> str:
-    return f"company/{company.pk}"
+    return f"company:{company.pk}"
 
 
 def identity_frozen_by(company) -> list:
@@ -252,7 +253,7 @@ def representative_add(*, company, user, by=None):
 
 def representative_record(*, company, user, by, removed=False) -> None:
     ledger_record(kind="company.changed", subject=company_subject(company), actor=_by(by),
-                  data={"representative": "removed" if removed else "added", "user": f"user/{user.pk}"})
+                  data={"representative": "removed" if removed else "added", "user": person_subject(user)})
 
 
 def representative_remove(*, company, user, by=None) -> None:

@@ -25,6 +25,7 @@ from ledger.recording import ledger_record
 from trading import clock, rulesets
 from trading.errors import NotPermitted, RuleViolation, StageConflict
 from trading.models import Role
+from trading.services.people import person_subject
 
 from .. import crypto
 from ..models import BidRound, CustodianKey, CustodianShare, OpeningKey
@@ -60,11 +61,6 @@ def holds(user, role, tx) -> bool:
 def custodian_label(user) -> str:
     """What a custodian key's stored blob is bound to (its owner's row)."""
     return f"user:{user.pk}"
-
-
-def person_subject(user) -> str:
-    """The ledger subject of an event about a person's account: its number, no personal data."""
-    return f"user/{user.pk}"
 
 
 def _check_passphrase(user, passphrase: str) -> None:

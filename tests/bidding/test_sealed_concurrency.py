@@ -7,7 +7,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from bidding.models import Quote
+from bidding.models import Bid
 from tests.concurrency import race
 from trading import clock
 from trading.errors import RuleViolation
@@ -22,11 +22,11 @@ def test_concurrent_different_quotes_of_one_supplier_leave_exactly_one():
     envelopes = [r.seal(0, f"{70000 + i}.00") for i in range(6)]
     with clock.frozen_at(BEFORE):
         results = race(6, lambda i: r.submit(0, envelope=envelopes[i], at=BEFORE, idempotency_key=f"k{i}"))
-    accepted = [x for x in results if isinstance(x, Quote)]
+    accepted = [x for x in results if isinstance(x, Bid)]
     refused = [x for x in results if isinstance(x, RuleViolation)]
     assert len(accepted) == 1 and len(refused) == 5, results
     assert all(x.rule == "sealed.one_quote" for x in refused)
-    assert list(Quote.objects.values_list("commitment", flat=True)) == [accepted[0].commitment]
+    assert list(Bid.objects.values_list("commitment", flat=True)) == [accepted[0].commitment]
 
 
 def test_concurrent_retries_with_one_idempotency_key_give_one_quote_and_the_same_receipt():
@@ -34,18 +34,18 @@ def test_concurrent_retries_with_one_idempotency_key_give_one_quote_and_the_same
     envelope = r.seal(0, "76500.00")
     with clock.frozen_at(BEFORE):
         results = race(6, lambda i: r.submit(0, envelope=envelope, at=BEFORE, idempotency_key="retry-1"))
-    assert all(isinstance(x, Quote) for x in results), results
+    assert all(isinstance(x, Bid) for x in results), results
     assert len({x.pk for x in results}) == 1 and len({x.receipt for x in results}) == 1
     assert sum(not x.replayed for x in results) == 1
-    assert Quote.objects.count() == 1
+    assert Bid.objects.count() == 1
 
 
 def test_concurrent_web_double_clicks_give_one_quote():
     r = quoting_round()
     with clock.frozen_at(BEFORE):
         results = race(4, lambda i: r.submit(1, "71234.00", at=BEFORE, idempotency_key="form-abc"))
-    assert all(isinstance(x, Quote) for x in results), results
-    assert Quote.objects.count() == 1
+    assert all(isinstance(x, Bid) for x in results), results
+    assert Bid.objects.count() == 1
 
 
 def test_concurrent_api_submissions_answer_one_201_and_the_rest_refused_or_replayed():
@@ -66,4 +66,4 @@ def test_concurrent_api_submissions_answer_one_201_and_the_rest_refused_or_repla
         statuses = race(4, attempt)
     assert sorted(statuses).count(201) == 1, statuses
     assert set(statuses) <= {200, 201, 422}, statuses
-    assert Quote.objects.count() == 1
+    assert Bid.objects.count() == 1

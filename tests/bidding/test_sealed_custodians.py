@@ -116,7 +116,7 @@ def test_replacing_a_key_needs_the_login_password_and_is_ledgered():
         with pytest.raises(NotPermitted):
             sealed.custodian_key_set(user=world.clerk, passphrase="a brand new passphrase 7", password=password)
     key = sealed.custodian_key_set(user=world.clerk, passphrase="a brand new passphrase 7", password=LOGIN_PASSWORD)
-    entries = recorded(kind="custodian_key.set", subject=f"user/{world.clerk.pk}")
+    entries = recorded(kind="custodian_key.set", subject=f"user:{world.clerk.pk}")
     assert [e["data"]["replaced"] for e in entries] == [False, True]
     assert entries[-1]["data"]["fingerprint"] == crypto.commitment(bytes(key.public_key))[:16]
     assert entries[-1]["actor"] == {"role": "clerk", "name": world.clerk.ledger_name()}

@@ -29,8 +29,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bidding import crypto
-from bidding.models import CustodianKey, CustodianShare, OpeningKey, Quote
-from bidding.services import sealed
+from bidding.models import Bid, CustodianKey, CustodianShare, OpeningKey
+from bidding.services import custodians as sealed
 from trading import clock
 from trading.models import Role
 
@@ -160,7 +160,7 @@ def opens_anything(candidate: bytes, envelopes, shares, code) -> bool:
                 return True  # it decrypted, only the content was wrong
     for index, sealed_share in shares:
         try:
-            crypto.open_share(sealed_share, private_key, code, index)
+            crypto.open_share(sealed_share, private_key, code, 1, "offer", index)
             return True
         except crypto.CustodianSecretError:
             pass
@@ -189,9 +189,9 @@ def test_nothing_stored_before_the_opening_reads_a_quote(caplog):
         # A quotes on the web page (sealed on the server, in memory).
         web = Client()
         web.force_login(a_user)
-        url = f"/bidding/quotes/{r.tx.code}/{a.uscc}/"
+        url = f"/bidding/quotes/{r.tx.code}/"
         key = web.get(url).context["idempotency_key"]
-        assert web.post(url, {"price": f"{PRICES[0]:,.2f}", "understood": "yes",
+        assert web.post(url, {"price": f"{PRICES[0]:,.2f}", "understood": "yes", "company": a.pk,
                               "idempotency_key": key}).status_code == 302
         assert web.get(f"{url}receipt/").status_code == 200
         # B seals on its own machine and sends the envelope to the API.
@@ -205,7 +205,7 @@ def test_nothing_stored_before_the_opening_reads_a_quote(caplog):
     r.close()
 
     held = everything()
-    envelopes = [bytes(q.envelope) for q in Quote.objects.all()]
+    envelopes = [bytes(q.envelope) for q in Bid.objects.all()]
     shares = [(s.index, bytes(s.sealed_share)) for s in CustodianShare.objects.all()]
     custodian_keys = list(CustodianKey.objects.select_related("user"))
     assert len(envelopes) == 3 and len(shares) == 3 and len(custodian_keys) == 3
@@ -241,7 +241,7 @@ def test_nothing_stored_before_the_opening_reads_a_quote(caplog):
         user = key.user
         for guess in {user.username, user.full_name, user.password, user.email, str(user.pk)}:
             with pytest.raises(crypto.CustodianSecretError):
-                crypto.unlock_custodian_key(sealed._protected(key), guess, label=sealed.custodian_label(user))
+                crypto.unlock_custodian_key(sealed.protected_key(key), guess, label=sealed.custodian_label(user))
 
     # Controls: the search finds a planted price, and the custodians' key opens everything.
     planted = dict(held, planted=b"... " + base64.b64encode(b'{"price":"7735194.62"}') + b" ...")

@@ -1,6 +1,7 @@
 """The pages of sealed quotes, as a browser without JavaScript uses them: a custodian sets
-its passphrase, a bidder quotes and gets its receipt, the custodians open the quotes on
-the clerk's page, and anyone reads the opening record."""
+its passphrase, a bidder quotes and gets its receipt (no company identifier in any path),
+the custodians open the quotes on the clerk's page with their shares, and anyone reads the
+opening record."""
 
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from bidding.models import CustodianKey, OpeningRecord, Quote
+from bidding.models import Bid, CustodianKey, OpeningRecord
 from tests.factories import make_world
 from trading import clock
 from trading.models import Role
@@ -78,21 +79,23 @@ def test_a_bidder_sees_its_invitation_quotes_and_downloads_its_receipt():
     with clock.frozen_at(BEFORE):
         listing = client.get("/bidding/quotes/")
         assert r.tx.code.encode() in listing.content and company.name.encode() in listing.content
-        url = f"/bidding/quotes/{r.tx.code}/{company.uscc}/"
+        url = f"/bidding/quotes/{r.tx.code}/"
         page = client.get(url)
         assert page.status_code == 200
         # The countdown: from the server's time, and readable without JavaScript.
         assert b'data-remaining-ms="7200000"' in page.content and b"02:00:00" in page.content
         assert b"python -m bidding.seal" in page.content
         key = page.context["idempotency_key"]
-        response = client.post(url, {"price": "76500.00", "understood": "yes", "idempotency_key": key})
-        assert response.status_code == 302 and response["Location"].endswith("/receipt/")
-        again = client.post(url, {"price": "76500.00", "understood": "yes", "idempotency_key": key})
+        form = {"price": "76500.00", "understood": "yes", "idempotency_key": key, "company": company.pk}
+        response = client.post(url, form)
+        assert response.status_code == 302 and response["Location"].endswith(f"/receipt/?company={company.pk}")
+        assert company.uscc not in response["Location"]
+        again = client.post(url, form)
         assert again.status_code == 302  # the same form sent twice: the same quote
-    quote = Quote.objects.get()
+    quote = Bid.objects.get()
     receipt = client.get(response["Location"])
     assert quote.receipt.encode() in receipt.content.replace(b"&#x27;", b"'")
-    download = client.get(f"/bidding/quotes/{r.tx.code}/{company.uscc}/receipt.txt")
+    download = client.get(f"/bidding/quotes/{r.tx.code}/receipt.txt", {"company": company.pk})
     assert download["Content-Type"].startswith("text/plain") and "attachment" in download["Content-Disposition"]
     assert download.content == quote.receipt.encode()
     assert b"76500" not in receipt.content and b"76500" not in download.content
@@ -102,11 +105,11 @@ def test_the_quote_form_asks_to_confirm_and_keeps_what_was_typed():
     r = quoting_round()
     company, user = r.suppliers[0]
     with clock.frozen_at(BEFORE):
-        response = client_for(user).post(f"/bidding/quotes/{r.tx.code}/{company.uscc}/",
-                                         {"price": "76500.00", "idempotency_key": "k"})
+        response = client_for(user).post(f"/bidding/quotes/{r.tx.code}/",
+                                         {"price": "76500.00", "idempotency_key": "k", "company": company.pk})
     assert response.status_code == 400 and b"cannot be changed" in response.content
     assert b'value="76500.00"' in response.content
-    assert not Quote.objects.exists()
+    assert not Bid.objects.exists()
 
 
 def test_a_late_quote_on_the_page_is_refused_by_the_server_clock():
@@ -114,12 +117,12 @@ def test_a_late_quote_on_the_page_is_refused_by_the_server_clock():
     company, user = r.suppliers[0]
     client = client_for(user)
     with clock.frozen_at(BEFORE):
-        key = client.get(f"/bidding/quotes/{r.tx.code}/{company.uscc}/").context["idempotency_key"]
+        key = client.get(f"/bidding/quotes/{r.tx.code}/").context["idempotency_key"]
     with clock.frozen_at(DEADLINE + timedelta(microseconds=1)):
-        response = client.post(f"/bidding/quotes/{r.tx.code}/{company.uscc}/",
-                               {"price": "76500.00", "understood": "yes", "idempotency_key": key})
+        response = client.post(f"/bidding/quotes/{r.tx.code}/", {"price": "76500.00", "understood": "yes",
+                                                                  "idempotency_key": key, "company": company.pk})
         assert response.status_code == 422 and b"has passed; received at" in response.content
-        page = client.get(f"/bidding/quotes/{r.tx.code}/{company.uscc}/")
+        page = client.get(f"/bidding/quotes/{r.tx.code}/")
     assert b"Seal and submit" not in page.content and b"the deadline has passed" in page.content
 
 
@@ -128,9 +131,15 @@ def test_a_supplier_not_invited_or_not_represented_gets_no_quote_page():
     company, _user = r.suppliers[0]
     _other, other_user = r.suppliers[1]
     with clock.frozen_at(BEFORE):
-        assert client_for(other_user).get(f"/bidding/quotes/{r.tx.code}/{company.uscc}/").status_code == 404
-        assert client_for(r.world.clerk).get(f"/bidding/quotes/{r.tx.code}/{company.uscc}/").status_code == 404
-        assert client_for(r.suppliers[0][1]).get(f"/bidding/quotes/JY-1999-0001/{company.uscc}/").status_code == 404
+        url = f"/bidding/quotes/{r.tx.code}/"
+        assert client_for(other_user).get(url, {"company": company.pk}).status_code == 404
+        assert client_for(r.world.clerk).get(url).status_code == 404
+        assert client_for(r.suppliers[0][1]).get("/bidding/quotes/JY-1999-0001/").status_code == 404
+        assert client_for(r.suppliers[0][1]).get(url, {"company": "x"}).status_code == 404
+        # Nor can it post for another company than its own.
+        forged = client_for(other_user).post(url, {"price": "1.00", "understood": "yes", "idempotency_key": "k",
+                                                   "company": company.pk})
+        assert forged.status_code == 404 and not Bid.objects.exists()
 
 
 # --- the opening -------------------------------------------------------------------------------------
@@ -144,15 +153,17 @@ def test_the_custodians_open_the_quotes_on_the_clerks_page():
     with clock.frozen_at(AFTER):
         page = client.get(f"/bidding/opening/{r.tx.code}/")
         assert page.status_code == 200 and b"Open the quotes" in page.content
-        assert f'name="passphrase_{r.world.purchaser.pk}"'.encode() in page.content
+        assert f'name="share_{r.world.purchaser.pk}"'.encode() in page.content
+        # The passphrase fields have no name: a browser never sends them to the server.
+        assert b'name="passphrase' not in page.content
         wrong = client.post(f"/bidding/opening/{r.tx.code}/", {
-            "expected_stage": "quotes_closed", f"passphrase_{r.world.clerk.pk}": PASSPHRASES[Role.CLERK],
-            f"passphrase_{r.world.purchaser.pk}": "wrong wrong wrong 1"})
+            "expected_stage": "quotes_closed", f"share_{r.world.clerk.pk}": r.share(Role.CLERK)[1].hex(),
+            f"share_{r.world.purchaser.pk}": "ab" * 33})
         assert wrong.status_code == 422 and "张伟".encode() in wrong.content
         assert not OpeningRecord.objects.exists()
         response = client.post(f"/bidding/opening/{r.tx.code}/", {
-            "expected_stage": "quotes_closed", f"passphrase_{r.world.clerk.pk}": PASSPHRASES[Role.CLERK],
-            f"passphrase_{r.world.purchaser.pk}": PASSPHRASES[Role.PURCHASER]})
+            "expected_stage": "quotes_closed", f"share_{r.world.clerk.pk}": r.share(Role.CLERK)[1].hex(),
+            f"share_{r.world.purchaser.pk}": r.share(Role.PURCHASER)[1].hex()})
     assert response.status_code == 302 and response["Location"] == f"/bidding/openings/{r.tx.code}/"
     assert OpeningRecord.objects.filter(outcome="opened").count() == 3
     record = client_for().get(response["Location"])
@@ -175,3 +186,39 @@ def test_a_failed_envelope_shows_its_translated_reason_on_the_public_record():
     with translation.override("en"):
         page = client_for().get(f"/bidding/openings/{r.tx.code}/")
     assert b"did not decrypt" in page.content and b"names another supplier" in page.content
+
+
+def test_a_custodian_signs_in_on_the_clerks_device_to_receive_its_share_bundle():
+    from bidding import crypto
+
+    r = quoting_round()
+    r.close()
+    client = client_for(r.world.clerk)
+    url = f"/bidding/opening/{r.tx.code}/bundle/"
+    with clock.frozen_at(AFTER):
+        refused = client.post(url, {"custodian": r.world.supervisor.pk, "password": "not the password"})
+        assert refused.status_code == 400 and "error" in refused.json()
+        answer = client.post(url, {"custodian": r.world.supervisor.pk, "password": "pw-for-tests-1"})
+        assert answer.status_code == 200
+        bundle = answer.json()
+        # The bundle opens with the custodian's passphrase on the custodian's side only.
+        share = crypto.open_share_with_passphrase(bundle, PASSPHRASES[Role.SUPERVISOR])
+        assert share == r.share(Role.SUPERVISOR)[1]
+        assert PASSPHRASES[Role.SUPERVISOR].encode() not in answer.content
+        not_custodian = client.post(url, {"custodian": r.world.bidder.pk, "password": "pw-for-tests-1"})
+        assert not_custodian.status_code == 403
+        assert client_for(r.world.supervisor).post(url, {"custodian": r.world.supervisor.pk,
+                                                         "password": "pw-for-tests-1"}).status_code == 404
+
+
+def test_a_custodian_downloads_its_own_bundle_once_the_quotes_are_closed():
+    r = quoting_round()
+    client = client_for(r.world.purchaser)
+    url = f"/bidding/custodian/bundle/{r.tx.code}/"
+    with clock.frozen_at(BEFORE):
+        assert client.get(url).status_code == 404
+    r.close()
+    with clock.frozen_at(AFTER):
+        response = client.get(url)
+        assert response.status_code == 200 and response.json()["index"] == 3
+        assert client_for(r.world.bidder).get(url).status_code == 404

@@ -34,30 +34,34 @@ def scene(sequenced):
     with clock.frozen_at(BEFORE):
         web = Client()
         web.force_login(a_user)
-        url = f"/bidding/quotes/{r.tx.code}/{a.uscc}/"
+        url = f"/bidding/quotes/{r.tx.code}/"
         key = web.get(url).context["idempotency_key"]
-        assert web.post(url, {"price": PRICES["A"], "understood": "yes", "idempotency_key": key}).status_code == 302
+        assert web.post(url, {"price": PRICES["A"], "understood": "yes", "idempotency_key": key,
+                              "company": a.pk}).status_code == 302
     quote_b = r.submit(1, envelope=r.seal(1, PRICES["B"]))
     users = {"bidder_a": a_user, "bidder_b": b_user, "clerk": r.world.clerk, "supervisor": r.world.supervisor,
              "public": None, "expert": r.world.expert}
-    from bidding.models import Quote
+    from bidding.models import Bid
 
     return {"round": r, "users": users, "sequenced": sequenced,
             "companies": {"A": a, "B": b, "C": c},
-            "commitments": {"A": Quote.objects.get(company=a).commitment, "B": quote_b.commitment}}
+            "commitments": {"A": Bid.objects.get(company=a).commitment, "B": quote_b.commitment}}
 
 
 def endpoints(s) -> list[str]:
     code = s["round"].tx.code
-    a, b = s["companies"]["A"].uscc, s["companies"]["B"].uscc
+    a, b = s["companies"]["A"].pk, s["companies"]["B"].pk
+    commitment = s["commitments"]["A"]
     return [
         "/", "/work/", "/notices/", "/audit/", f"/audit/transactions/{code}/", f"/work/transactions/{code}/",
-        "/bidding/quotes/", f"/bidding/quotes/{code}/{a}/", f"/bidding/quotes/{code}/{b}/",
-        f"/bidding/quotes/{code}/{a}/receipt/", f"/bidding/quotes/{code}/{b}/receipt.txt",
+        "/bidding/quotes/", f"/bidding/quotes/{code}/", f"/bidding/quotes/{code}/?company={a}",
+        f"/bidding/quotes/{code}/?company={b}",
+        f"/bidding/quotes/{code}/receipt/?company={a}", f"/bidding/quotes/{code}/receipt.txt?company={b}",
         f"/bidding/opening/{code}/", f"/bidding/openings/{code}/",
         f"/api/v1/transactions/{code}/", f"/api/v1/transactions/{code}/inquiry/",
         f"/api/v1/transactions/{code}/opening/", f"/api/v1/transactions/{code}/opening-key/",
-        f"/api/v1/transactions/{code}/quotes/mine/", f"/api/v1/transactions/{code}/quotes/mine/{a}/receipt/",
+        f"/api/v1/transactions/{code}/quotes/mine/",
+        f"/api/v1/transactions/{code}/quotes/mine/receipt/?commitment={commitment}",
         "/ledger/entries?start=0",
     ]
 

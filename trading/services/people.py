@@ -3,7 +3,7 @@ person or a role is ledgered"). The Django admin and any other path call these; 
 ledger names the account by its number only (no personal data), the role and the
 station's code, and who changed it.
 
-    account.changed  subject "user/<id>"  data {"change": "role_added" | "role_removed" |
+    account.changed  subject "user:<id>"  data {"change": "role_added" | "role_removed" |
                      "activated" | "deactivated" | "staff" | "not_staff" | "superuser" |
                      "not_superuser", "role"?, "station"?}
 """
@@ -19,7 +19,7 @@ ADMINISTRATOR = "administrator"
 
 
 def person_subject(user) -> str:
-    return f"user/{user.pk}"
+    return f"user:{user.pk}"
 
 
 def _by(actor_user):
