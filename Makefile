@@ -18,7 +18,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Embedded mode: SQLite in var/, tasks in-process, signing key created on first start.
+# Embedded mode: SQLite in var/, tasks in-process, signing key created on first start,
+# served by uvicorn with DEBUG off (DJANGO_DEBUG=1 make run for Django's debug pages).
 # The demo is a sandbox: procedure time runs 1440x (a day a minute) once a procedure's
 # first period starts, and its ledger entries say so (docs/clock.md).
 DEMO_SANDBOX ?= 1440
@@ -26,7 +27,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ledger_keygen --if-missing
 	SANDBOX_TIME_FACTOR=$(DEMO_SANDBOX) $(BIN)/python manage.py seed_demo --if-empty
-	SANDBOX_TIME_FACTOR=$(DEMO_SANDBOX) DJANGO_DEBUG=1 $(BIN)/python manage.py run_embedded --port $(PORT)
+	SANDBOX_TIME_FACTOR=$(DEMO_SANDBOX) $(BIN)/python manage.py run_embedded --port $(PORT)
 
 # The suite on SQLite (what CI runs first).
 test: $(STAMP)

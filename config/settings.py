@@ -100,7 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "trading.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "trading.middleware.ChineseFirstLocaleMiddleware",
     "trading.middleware.RefuseNulMiddleware",
@@ -254,7 +254,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
 # Without a broker (embedded mode) tasks run in-process, right where they are called.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 if CELERY_TASK_ALWAYS_EAGER:
-    CELERY_BROKER_URL = "memory://"
+    # Eager tasks still take a producer from the pool: name the in-memory broker's host,
+    # or kombu warns "No hostname was supplied" on the first task.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
@@ -338,6 +340,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # In embedded mode every on-commit kick runs a task in-process: not news.
-        "celery.app.trace": {"level": "INFO" if CELERY_BROKER_URL != "memory://" else "WARNING"},
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # Every request is in the access log with its status (config/asgi.py,
+        # config/gunicorn.conf.py): Django's own line for each 4xx would only repeat it.
+        # Server errors (5xx) are still logged here, with their traceback.
+        "django.request": {"level": "ERROR"},
     },
 }

@@ -1,9 +1,14 @@
 """Chinese first: pages are in Simplified Chinese unless the user chose another
 language (the language cookie set by the switcher). API clients may also ask with
-Accept-Language."""
+Accept-Language. Static files (WhiteNoise, streamed asynchronously over ASGI) and the
+refusal of NUL characters."""
+
+import asyncio
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 
 class ChineseFirstLocaleMiddleware:
@@ -55,3 +60,24 @@ class RefuseNulMiddleware:
         return "\x00" in request.path or any(
             "\x00" in key or any("\x00" in value for value in values)
             for form in forms for key, values in form.lists())
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, whose files stream asynchronously when the request came over ASGI
+    (uvicorn). Its responses iterate the file synchronously: Django's ASGI handler would
+    read each file whole in a worker thread and warn on every request."""
+
+    block_size = 64 * 1024
+
+    def serve(self, static_file, request):
+        response = super().serve(static_file, request)
+        if isinstance(request, ASGIRequest):
+            # None for HEAD and 304: headers only. The response still closes the file.
+            response.streaming_content = self._read_in_thread(response.file_to_stream)
+        return response
+
+    async def _read_in_thread(self, file):
+        if file is None:
+            return
+        while chunk := await asyncio.to_thread(file.read, self.block_size):
+            yield chunk
