@@ -6,29 +6,22 @@ which Django does not speak."""
 import logging
 import os
 import time
+from urllib.parse import quote
 
 from django.core.asgi import get_asgi_application
+
+from .accesslog import access_line
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 access_log = logging.getLogger("station.access")
 
 
-def access_line(method, path, status, milliseconds):
-    """One request in the access log: method, path, status and duration. Never the query
-    string, the response size or the client's address: with the time of day they told who
-    quoted on what before the deadline (docs/deploy.md, "Access log")."""
-    return f'"{method} {path}" {status} {milliseconds:.0f}ms'
-
-
-def _logged_path(scope):
-    # The path as the client sent it, still percent-encoded (so no control character
-    # reaches the log) and without the query string.
+def _raw_path(scope):
+    # The path as the client sent it, still percent-encoded (config/accesslog.py).
     raw = scope.get("raw_path")
     if raw is not None:
-        return raw.split(b"?", 1)[0].decode("ascii", "backslashreplace")
-    from urllib.parse import quote
-
+        return raw.decode("ascii", "backslashreplace")
     return quote(scope.get("path", ""), safe="/")
 
 
@@ -64,7 +57,7 @@ class StationApplication:
             await self.django(scope, receive, send_noting_status)
         finally:
             milliseconds = (time.perf_counter() - started) * 1000
-            access_log.info("%s", access_line(scope["method"], _logged_path(scope), status, milliseconds))
+            access_log.info("%s", access_line(scope["method"], _raw_path(scope), status, milliseconds))
 
 
 application = StationApplication(get_asgi_application())

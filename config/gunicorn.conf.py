@@ -9,6 +9,8 @@ import os
 
 from gunicorn.glogging import Logger
 
+from config.accesslog import logged_path
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 # Each thread keeps its own database connection (CONN_MAX_AGE): workers x threads of them.
@@ -32,7 +34,7 @@ class AccessLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = environ.get("RAW_URI", "").split("?", 1)[0] or "-"
+        atoms["U"] = logged_path(environ.get("RAW_URI", "")) or "-"
         return atoms
 
 

@@ -118,8 +118,22 @@ def test_the_embedded_server_serves_pages_static_files_and_runs_the_scheduler(em
 
 
 def test_the_access_log_says_method_path_status_and_duration_and_nothing_else():
-    assert access_line("POST", "/api/v1/transactions/JY-2026-0001/quotes/", 201, 12.4) == (
-        '"POST /api/v1/transactions/JY-2026-0001/quotes/" 201 12ms')
+    assert access_line("GET", "/audit/transactions/JY-2026-0001/?q=x", 200, 12.4) == (
+        '"GET /audit/transactions/JY-2026-0001/" 200 12ms')
+
+
+@pytest.mark.parametrize("path, logged", [
+    ("/api/v1/transactions/JY-2026-0001/quotes/", "/api/v1/transactions/*/quotes/"),
+    ("/api/v1/transactions/JY-2026-0001/quotes/mine/receipt/?commitment=ab", "/api/v1/transactions/*/quotes/mine/receipt/"),
+    ("/bidding/quotes/JY-2026-0001/", "/bidding/quotes/*/"),
+    ("/bidding/quotes/JY-2026-0001/receipt.txt?company=4", "/bidding/quotes/*/receipt.txt"),
+    ("/api/v1/transactions/JY-2026-0001/inquiry/", "/api/v1/transactions/JY-2026-0001/inquiry/"),
+])
+def test_the_access_log_does_not_count_a_transactions_offers(path, logged):
+    """A submission's path without its code: the log cannot count one transaction's offers."""
+    from config.accesslog import logged_path
+
+    assert logged_path(path) == logged
 
 
 def test_the_host_served_is_allowed_besides_the_local_names():
