@@ -71,6 +71,8 @@ INVITING_STAGES = frozenset({"registered", "group_formed", "notice_issued", "quo
 # Stages from which a round's quotes are opened (the procedure's opening move checks too).
 OPENING_STAGES = frozenset({"quotes_closed"})
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,100}")
+# The part of a round an opening key opens (bound into each share's HPKE info).
+OFFER_PART = "offer"
 
 # The reasons an opening records, in English in the records and the ledger; pages show
 # them in the reader's language.
@@ -169,7 +171,8 @@ def custodian_key_set(*, user, passphrase: str) -> CustodianKey:
         raise NotPermitted(_("custodian keys are held by clerks, supervisors and purchasers' representatives"))
     _check_passphrase(user, passphrase)
     # The slow part (scrypt) before the database transaction, so no lock is held meanwhile.
-    protected = crypto.make_custodian_key(passphrase, label=custodian_label(user))
+    protected = crypto.make_custodian_key(passphrase, label=custodian_label(user),
+                                          log2_n=settings.CUSTODIAN_SCRYPT_LOG2_N)
     with db_transaction.atomic():
         existing = CustodianKey.objects.select_for_update().filter(user=user).first()
         if existing is not None:
@@ -260,7 +263,7 @@ def opening_key_create(*, transaction, custodians, k: int | None = None, user=No
             raise StageConflict(_("round %(round)d of %(code)s already has its opening key")
                                 % {"round": tx.round, "code": tx.code})
         public_key, sealed = crypto.make_opening_key(
-            tx.code, [bytes(keys[u.pk].public_key) for u, _r in custodians], k)
+            tx.code, tx.round, OFFER_PART, [bytes(keys[u.pk].public_key) for u, _r in custodians], k)
         opening_key = OpeningKey.objects.create(transaction=tx, round=tx.round, public_key=public_key,
                                                 k=k, n=len(custodians))
         for (u, role), (index, sealed_share, digest) in zip(custodians, sealed, strict=True):
@@ -502,7 +505,8 @@ def quotes_open(*, transaction, secrets, opened_by) -> Opening:
                     raise crypto.CustodianSecretError("no custodian key")
                 custodian_private = crypto.unlock_custodian_key(_protected(key), passphrase,
                                                                 label=custodian_label(share.custodian))
-                value = crypto.open_share(bytes(share.sealed_share), custodian_private, tx.code, share.index)
+                value = crypto.open_share(bytes(share.sealed_share), custodian_private, tx.code, opening_key.round,
+                                          OFFER_PART, share.index)
             except crypto.CustodianSecretError:
                 raise RuleViolation(
                     _("the passphrase of %(who)s does not unlock its custodian key: nothing was opened")

@@ -136,7 +136,8 @@ def test_the_opening_key_is_split_two_of_three_and_ledgered_without_secrets():
         user = custodian(world, role)
         private = crypto.unlock_custodian_key(sealed._protected(user.custodian_key), PASSPHRASES[role],
                                               label=f"user:{user.pk}")
-        value = crypto.open_share(bytes(share.sealed_share), private, tx.code, share.index)
+        value = crypto.open_share(bytes(share.sealed_share), private, tx.code, key.round, sealed.OFFER_PART,
+                                  share.index)
         assert crypto.share_digest(value) == share.share_sha256
 
 

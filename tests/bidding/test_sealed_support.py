@@ -33,11 +33,11 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def fast_scrypt(monkeypatch):
-    """New custodian keys with scrypt N = 2**10 instead of 2**15: the same code, fast tests.
+def fast_scrypt(settings):
+    """New custodian keys with scrypt N = 2**10 instead of 2**17: the same code, fast tests.
     The parameters are stored with each key, so unlocking uses what the key was made with
     (test_crypto_custodian checks the production default)."""
-    monkeypatch.setattr(crypto, "SCRYPT_LOG2_N", 10)
+    settings.CUSTODIAN_SCRYPT_LOG2_N = 10
 
 
 def valid_uscc(n: int) -> str:
