@@ -31,33 +31,32 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
+def page(browser):
+    # Through the session's Playwright (tests/e2e/conftest.py: one sync Playwright per
+    # thread), a browser of its own launched as the custodian's page would be.
+    own = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"])
+    context = own.new_context()
+    script = (ROOT / "static" / "js" / "custodian.js").read_text(encoding="utf-8")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context()
-        script = (ROOT / "static" / "js" / "custodian.js").read_text(encoding="utf-8")
+    def answer(route):
+        path = route.request.url.removeprefix(ORIGIN)
+        if path == "/":
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=PAGE)
+        elif path == "/static/js/custodian.js":
+            route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=script)
+        else:
+            route.fulfill(status=404, body="")
 
-        def answer(route):
-            path = route.request.url.removeprefix(ORIGIN)
-            if path == "/":
-                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=PAGE)
-            elif path == "/static/js/custodian.js":
-                route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=script)
-            else:
-                route.fulfill(status=404, body="")
-
-        context.route(f"{ORIGIN}/**", answer)
-        page = context.new_page()
-        page.goto(f"{ORIGIN}/")
-        page.wait_for_function("window.seenAtLoad !== 'not yet'")
-        yield page
-        context.close()
-        browser.close()
+    context.route(f"{ORIGIN}/**", answer)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/")
+    page.wait_for_function("window.seenAtLoad !== 'not yet'")
+    yield page
+    context.close()
+    own.close()
 
 
 def test_the_module_sets_window_station_custodian_for_classic_scripts(page):
