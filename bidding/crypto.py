@@ -16,6 +16,11 @@ bidder's `python -m bidding.seal` uses exactly this code.
   AES-256-GCM under a key derived by scrypt from the custodian's own passphrase. The
   scrypt parameters are stored with it (a header in front of the ciphertext), so that
   they can be raised later without losing the keys already set.
+* A share bundle (`bundle_dict`, `parse_bundle`) is what a custodian needs to open its
+  share of one round on its own side (`open_share_with_passphrase`; the same computation
+  in the browser is static/js/custodian.js, offline `python -m bidding.custodian`): the
+  server then receives that share, which rebuilds that round's key and nothing else,
+  never the passphrase that unlocks the custodian's shares of every round.
 """
 
 import hashlib
@@ -41,13 +46,20 @@ QUOTE_PLAINTEXT_SIZE = 512  # every sealed quote has the same length
 ENVELOPE_SIZE = 32 + QUOTE_PLAINTEXT_SIZE + 16  # enc || ciphertext || tag
 # The largest price a quote may hold: what the opening record stores (14 digits, 2 places).
 MAX_PRICE = Decimal("999999999999.99")
-# scrypt cost for new custodian keys: 2**15 x 8 x 128 bytes = 32 MiB, about 0.1 s.
-SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
+# scrypt cost for new custodian keys (OWASP's password storage guidance: N = 2**17, r = 8,
+# p = 1): 2**17 x 8 x 128 bytes = 128 MiB, about half a second. The Django layer passes
+# settings.CUSTODIAN_SCRYPT_LOG2_N. Keys made with other costs keep theirs (in the header).
+SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 17, 8, 1
+# What a stored header may ask for: a tampered header must not make anyone derive with
+# gigabytes of memory (static/js/custodian.js checks the same bounds).
+SCRYPT_LOG2_N_BOUNDS, SCRYPT_R_BOUNDS, SCRYPT_P_BOUNDS = (10, 20), (1, 16), (1, 4)
 MIN_PASSPHRASE = 10
 
 _PRICE_RE = re.compile(r"(0|[1-9][0-9]{0,11})\.[0-9]{2}")
 _PRINTABLE_ASCII_RE = re.compile(r"[\x21-\x7e]{1,64}")
+_PART_RE = re.compile(r"[a-z][a-z0-9_-]{0,15}")
 _KEY_HEADER = b"CK1"  # custodian key blob, version 1: "CK1" || log2 N || r || p || AES-GCM
+KEY_BLOB_SIZE = 6 + 32 + 16  # header || encrypted private key || tag
 
 
 class EnvelopeError(ValueError):
@@ -173,11 +185,35 @@ def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, c
 
 # --- opening keys, split among custodians ------------------------------------------------
 
+SHARE_INFO_PREFIX = b"station-share/v2\x00"
+SHAMIR_SHARE_SIZE = 32  # a share is as long as the opening key's 32 private bytes
+SEALED_SHARE_SIZE = 32 + SHAMIR_SHARE_SIZE + 16  # enc || ciphertext || tag
+
+
+def _is_round(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**31
+
+
+def _is_index(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 255
+
+
 def share_info(code: str, round_seq: int, part: str, index: int) -> bytes:
-    """HPKE info of a sealed share (version 2): binds it to the transaction, the bid round,
-    the part of the offers and the share's index."""
-    return (b"station-share/v2\x00" + code.encode() + b"\x00" + str(round_seq).encode() + b"\x00"
-            + part.encode() + b"\x00" + str(index).encode())
+    """The HPKE `info` of a custodian's share: "station-share/v2" 0x00 code 0x00 round 0x00
+    part 0x00 index (ASCII, numbers in decimal). It binds the share to one round and one
+    part of it (the envelopes it opens: "offer", later "price"), so what a custodian gives
+    at an opening cannot be passed off as its share of another round; ValueError for
+    anything that is not a code, a round >= 1, a part name or an index 1..255."""
+    if not isinstance(code, str) or not _PRINTABLE_ASCII_RE.fullmatch(code):
+        raise ValueError("the transaction code is 1 to 64 printable ASCII characters")
+    if not _is_round(round_seq):
+        raise ValueError("the round is a whole number from 1")
+    if not isinstance(part, str) or not _PART_RE.fullmatch(part):
+        raise ValueError("the part is a short lowercase ASCII name, e.g. offer")
+    if not _is_index(index):
+        raise ValueError("a share index is a whole number from 1 to 255")
+    return (SHARE_INFO_PREFIX + code.encode("ascii") + b"\x00" + str(round_seq).encode("ascii") + b"\x00"
+            + part.encode("ascii") + b"\x00" + str(index).encode("ascii"))
 
 
 def share_digest(share: bytes) -> str:
@@ -185,10 +221,11 @@ def share_digest(share: bytes) -> str:
 
 
 def make_opening_key(code: str, round_seq: int, part: str, custodian_public_keys: list[bytes], k: int):
-    """A fresh opening key for `code`: its public half and, for each custodian in order,
-    (index, share sealed to that custodian's key, SHA-256 of the share). The private half
-    is dropped when this returns."""
+    """A fresh opening key for round `round_seq` (part `part`) of `code`: its public half
+    and, for each custodian in order, (index, share sealed to that custodian's key, SHA-256
+    of the share). The private half is dropped when this returns."""
     keys = [X25519PublicKey.from_public_bytes(bytes(key)) for key in custodian_public_keys]
+    share_info(code, round_seq, part, 1)  # the arguments, checked before any key is made
     private_key = X25519PrivateKey.generate()
     shares = shamir.split(private_key.private_bytes_raw(), k, len(keys))
     sealed = []
@@ -198,12 +235,14 @@ def make_opening_key(code: str, round_seq: int, part: str, custodian_public_keys
     return public_key_bytes(private_key), sealed
 
 
-def open_share(sealed_share: bytes, custodian_private_key: X25519PrivateKey, code: str, round_seq: int, part: str,
-               index: int) -> bytes:
+def open_share(sealed_share: bytes, custodian_private_key: X25519PrivateKey, code: str, round_seq: int,
+               part: str, index: int) -> bytes:
+    info = share_info(code, round_seq, part, index)
     try:
-        return SUITE.decrypt(bytes(sealed_share), custodian_private_key, share_info(code, round_seq, part, index))
+        return SUITE.decrypt(bytes(sealed_share), custodian_private_key, info)
     except (InvalidTag, ValueError) as exc:
-        raise CustodianSecretError("this share does not open with the custodian's key") from exc
+        raise CustodianSecretError("this share does not open with the custodian's key "
+                                   "(for this transaction, round, part and index)") from exc
 
 
 def rebuild_opening_key(shares: list[tuple[int, bytes]], expected_public_key: bytes) -> X25519PrivateKey:
@@ -246,15 +285,27 @@ def _aad(header: bytes, label: str) -> bytes:
     return b"custodian-key/v1\x00" + label.encode() + b"\x00" + header
 
 
-def make_custodian_key(passphrase: str, *, label: str) -> ProtectedKey:
-    """A new custodian key whose private half only `passphrase` unlocks. `label` binds the
-    stored blob to its owner (a blob copied to another owner does not unlock)."""
+def _scrypt_in_bounds(log2_n, r, p) -> bool:
+    return all(isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+               for value, (low, high) in ((log2_n, SCRYPT_LOG2_N_BOUNDS), (r, SCRYPT_R_BOUNDS),
+                                          (p, SCRYPT_P_BOUNDS)))
+
+
+def make_custodian_key(passphrase: str, *, label: str, log2_n: int = SCRYPT_LOG2_N) -> ProtectedKey:
+    """A new custodian key whose private half only `passphrase` unlocks, with scrypt cost
+    N = 2**log2_n. `label` binds the stored blob to its owner (a blob copied to another
+    owner does not unlock)."""
     if len(normalise_passphrase(passphrase)) < MIN_PASSPHRASE:
         raise CustodianSecretError(f"a custodian passphrase has at least {MIN_PASSPHRASE} characters")
+    if not _scrypt_in_bounds(log2_n, SCRYPT_R, SCRYPT_P):
+        low, high = SCRYPT_LOG2_N_BOUNDS
+        raise ValueError(f"the scrypt cost log2 N is a whole number from {low} to {high}")
+    if not isinstance(label, str) or not _PRINTABLE_ASCII_RE.fullmatch(label):
+        raise ValueError("a custodian key's label is 1 to 64 printable ASCII characters")
     private_key = X25519PrivateKey.generate()
     salt, nonce = os.urandom(16), os.urandom(12)
-    header = _KEY_HEADER + bytes([SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P])
-    key = _passphrase_key(passphrase, salt, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P)
+    header = _KEY_HEADER + bytes([log2_n, SCRYPT_R, SCRYPT_P])
+    key = _passphrase_key(passphrase, salt, log2_n, SCRYPT_R, SCRYPT_P)
     ciphertext = AESGCM(key).encrypt(nonce, private_key.private_bytes_raw(), _aad(header, label))
     return ProtectedKey(public_key_bytes(private_key), salt, nonce, header + ciphertext)
 
@@ -262,11 +313,10 @@ def make_custodian_key(passphrase: str, *, label: str) -> ProtectedKey:
 def scrypt_parameters(protected: ProtectedKey) -> tuple[int, int, int]:
     """(log2 N, r, p) of a stored custodian key; CustodianSecretError if the blob is not one."""
     blob = bytes(protected.ciphertext)
-    if len(blob) != 6 + 32 + 16 or blob[:3] != _KEY_HEADER:
+    if len(blob) != KEY_BLOB_SIZE or blob[:3] != _KEY_HEADER:
         raise CustodianSecretError("not a stored custodian key")
     log2_n, r, p = blob[3], blob[4], blob[5]
-    # Bounds: a tampered header must not make the server derive with gigabytes of memory.
-    if not (10 <= log2_n <= 20 and 1 <= r <= 16 and 1 <= p <= 4):
+    if not _scrypt_in_bounds(log2_n, r, p):
         raise CustodianSecretError("the stored custodian key has out-of-range scrypt parameters")
     return log2_n, r, p
 
@@ -286,52 +336,122 @@ def unlock_custodian_key(protected: ProtectedKey, passphrase: str, *, label: str
     return private_key
 
 
+# --- share bundles: a custodian opens its share of one round on its own side ----------------
+
+BUNDLE_MAX_CHARS = 4096  # a bundle is about 600 characters
+_HEX_FIELDS = {  # name -> length in bytes
+    "public_key": 32, "salt": 16, "nonce": 12, "key_blob": KEY_BLOB_SIZE,
+    "sealed_share": SEALED_SHARE_SIZE, "share_sha256": 32,
+}
+BUNDLE_KEYS = frozenset({"v", "code", "round", "part", "index", "label", *_HEX_FIELDS})
+_LOWER_HEX_RE = re.compile(r"(?:[0-9a-f]{2})+")
+
+
+@dataclass(frozen=True)
+class ShareBundle:
+    """What a custodian needs to open its share of one round of one transaction, and
+    nothing that opens any other: its custodian key as stored (the private half under
+    its passphrase) and the one sealed share. Made by `bundle_dict`, read by
+    `parse_bundle` (docs/sealed-bids.md, "Opening without giving the server your
+    passphrase")."""
+
+    code: str
+    round: int
+    part: str
+    index: int
+    label: str
+    key: ProtectedKey
+    sealed_share: bytes
+    share_sha256: str  # lowercase hex, as published in opening_key.created
+
+
+def _bundle_from_fields(data: dict) -> ShareBundle:
+    """The bundle in `data` (a JSON object's fields); CustodianSecretError naming the
+    first thing wrong."""
+    if not isinstance(data, dict):
+        raise CustodianSecretError("a share bundle is a JSON object")
+    missing, unknown = sorted(BUNDLE_KEYS - data.keys()), sorted(set(data) - BUNDLE_KEYS)
+    if missing or unknown:
+        raise CustodianSecretError("not a share bundle: " + "; ".join(
+            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unknown {', '.join(unknown)}"] if unknown else [])))
+    if type(data["v"]) is not int or data["v"] != 1:
+        raise CustodianSecretError("not a version 1 share bundle")
+    raw = {}
+    for name, size in _HEX_FIELDS.items():
+        value = data[name]
+        if not isinstance(value, str) or len(value) != 2 * size or not _LOWER_HEX_RE.fullmatch(value):
+            raise CustodianSecretError(f"the share bundle's {name} is {2 * size} lowercase hexadecimal digits")
+        raw[name] = bytes.fromhex(value)
+    try:
+        share_info(data["code"], data["round"], data["part"], data["index"])
+    except ValueError as exc:
+        raise CustodianSecretError(f"the share bundle names no share: {exc}") from None
+    label = data["label"]
+    if not isinstance(label, str) or not _PRINTABLE_ASCII_RE.fullmatch(label):
+        raise CustodianSecretError("the share bundle's label is 1 to 64 printable ASCII characters")
+    key = ProtectedKey(public_key=raw["public_key"], salt=raw["salt"], nonce=raw["nonce"],
+                       ciphertext=raw["key_blob"])
+    try:
+        X25519PublicKey.from_public_bytes(key.public_key)
+    except ValueError:
+        raise CustodianSecretError("the share bundle's public key is not an X25519 key") from None
+    scrypt_parameters(key)  # the header and its bounds, before anyone derives with them
+    return ShareBundle(code=data["code"], round=data["round"], part=data["part"], index=data["index"],
+                       label=label, key=key, sealed_share=raw["sealed_share"],
+                       share_sha256=data["share_sha256"])
+
+
+def bundle_dict(*, code: str, round_seq: int, part: str, index: int, label: str, key: ProtectedKey,
+                sealed_share: bytes, share_sha256: str) -> dict:
+    """The share bundle (a JSON-ready dict) the server hands to the custodian `label` for
+    its share `index` of round `round_seq`, part `part`, of `code`. Checked as
+    `parse_bundle` checks it, so the server never hands out one that a custodian's tools
+    would refuse; CustodianSecretError otherwise."""
+    data = {
+        "v": 1, "code": code, "round": round_seq, "part": part, "index": index, "label": label,
+        "public_key": bytes(key.public_key).hex(), "salt": bytes(key.salt).hex(), "nonce": bytes(key.nonce).hex(),
+        "key_blob": bytes(key.ciphertext).hex(), "sealed_share": bytes(sealed_share).hex(),
+        "share_sha256": share_sha256,
+    }
+    _bundle_from_fields(data)
+    return data
+
+
+def parse_bundle(text: str | bytes) -> ShareBundle:
+    """The share bundle in the JSON `text`, strictly: every key present, no other, no key
+    twice, each value of its type and length (hex in lowercase); CustodianSecretError
+    otherwise."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise CustodianSecretError("a share bundle is UTF-8 JSON text") from None
+    if not isinstance(text, str):
+        raise CustodianSecretError("a share bundle is JSON text")
+    if len(text) > BUNDLE_MAX_CHARS:
+        raise CustodianSecretError(f"a share bundle has at most {BUNDLE_MAX_CHARS} characters")
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except (ValueError, RecursionError):
+        raise CustodianSecretError("a share bundle is JSON text (this is not JSON, or a key appears twice)") from None
+    return _bundle_from_fields(data)
+
+
+def open_share_with_passphrase(bundle: ShareBundle, passphrase: str) -> bytes:
+    """What a custodian computes on its own side (static/js/custodian.js in the browser,
+    `python -m bidding.custodian` offline): unlock its key with `passphrase`, open the
+    one sealed share of the bundle's round and part, and check it against the digest
+    published when the opening key was made. Returns the share (32 bytes);
+    CustodianSecretError with the reason otherwise."""
+    if not isinstance(bundle, ShareBundle):
+        raise TypeError("open_share_with_passphrase takes a ShareBundle (see parse_bundle)")
+    private_key = unlock_custodian_key(bundle.key, passphrase, label=bundle.label)
+    share = open_share(bundle.sealed_share, private_key, bundle.code, bundle.round, bundle.part, bundle.index)
+    if not secrets.compare_digest(share_digest(share), bundle.share_sha256):
+        raise CustodianSecretError("the share opened is not the one published when the opening key was made "
+                                   "(its SHA-256 differs)")
+    return share
+
+
 def random_token(nbytes: int = 16) -> str:
     return secrets.token_hex(nbytes)
-
-
-# --- a custodian's share bundle (what its own device decrypts at an opening) ----------------
-
-BUNDLE_KEYS = ("v", "code", "round", "part", "index", "label", "public_key", "salt", "nonce", "key_blob",
-               "sealed_share", "share_sha256")
-
-
-def bundle_dict(*, code: str, round_seq: int, part: str, index: int, label: str, protected: ProtectedKey,
-                sealed_share: bytes, share_sha256: str) -> dict:
-    return {"v": 1, "code": code, "round": round_seq, "part": part, "index": index, "label": label,
-            "public_key": bytes(protected.public_key).hex(), "salt": bytes(protected.salt).hex(),
-            "nonce": bytes(protected.nonce).hex(), "key_blob": bytes(protected.ciphertext).hex(),
-            "sealed_share": bytes(sealed_share).hex(), "share_sha256": share_sha256}
-
-
-def parse_bundle(value) -> dict:
-    """A share bundle (JSON text or dict) checked strictly; CustodianSecretError if not one."""
-    try:
-        bundle = json.loads(value) if isinstance(value, str | bytes) else dict(value)
-    except (ValueError, TypeError):
-        raise CustodianSecretError("the share bundle is not JSON") from None
-    if not isinstance(bundle, dict) or set(bundle) != set(BUNDLE_KEYS) or bundle.get("v") != 1:
-        raise CustodianSecretError("not a version 1 share bundle")
-    for name in ("public_key", "salt", "nonce", "key_blob", "sealed_share", "share_sha256"):
-        if not isinstance(bundle[name], str) or not re.fullmatch(r"(?:[0-9a-f]{2})+", bundle[name]):
-            raise CustodianSecretError(f"{name} is not lowercase hex")
-    for name in ("round", "index"):
-        if type(bundle[name]) is not int or not 1 <= bundle[name] <= 65535:
-            raise CustodianSecretError(f"{name} is not a positive integer")
-    for name in ("code", "part", "label"):
-        if not isinstance(bundle[name], str) or not _PRINTABLE_ASCII_RE.fullmatch(bundle[name]):
-            raise CustodianSecretError(f"{name} is not printable ASCII")
-    return bundle
-
-
-def open_share_with_passphrase(bundle, passphrase: str) -> bytes:
-    """The custodian's side of an opening: unlock the custodian key with the passphrase,
-    open the sealed share of this round, check it against its published digest."""
-    b = parse_bundle(bundle)
-    protected = ProtectedKey(bytes.fromhex(b["public_key"]), bytes.fromhex(b["salt"]), bytes.fromhex(b["nonce"]),
-                             bytes.fromhex(b["key_blob"]))
-    private_key = unlock_custodian_key(protected, passphrase, label=b["label"])
-    share = open_share(bytes.fromhex(b["sealed_share"]), private_key, b["code"], b["round"], b["part"], b["index"])
-    if share_digest(share) != b["share_sha256"]:
-        raise CustodianSecretError("the share is not the one published when the key was made")
-    return share

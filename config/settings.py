@@ -247,6 +247,17 @@ if SANDBOX_TIME_FACTOR < 1:
 if PRODUCTION and SANDBOX_TIME_FACTOR != 1:
     raise ImproperlyConfigured("SANDBOX_TIME_FACTOR (sandbox acceleration) is refused when STATION_MODE=production")
 
+# --- Sealed bids (docs/sealed-bids.md) ------------------------------------------------------
+# scrypt cost of NEW custodian keys, as log2 N (r = 8, p = 1): 17 is OWASP's guidance
+# (128 MiB, about half a second per key, on the server when it is set and on the
+# custodian's side at each opening). Keys already set keep the cost they were made with.
+try:
+    CUSTODIAN_SCRYPT_LOG2_N = int(os.environ.get("CUSTODIAN_SCRYPT_LOG2_N", "17"))
+except ValueError:
+    raise ImproperlyConfigured("CUSTODIAN_SCRYPT_LOG2_N must be a whole number from 14 to 20") from None
+if not 14 <= CUSTODIAN_SCRYPT_LOG2_N <= 20:
+    raise ImproperlyConfigured("CUSTODIAN_SCRYPT_LOG2_N must be a whole number from 14 to 20")
+
 # --- Tasks (Celery) -----------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
     _required("CELERY_BROKER_URL") if PRODUCTION else None

@@ -54,3 +54,18 @@ def test_debug_is_off_by_default(settings):
 def test_production_refuses_sandbox_acceleration():
     result = manage("check", env={**PRODUCTION_ENV, "SANDBOX_TIME_FACTOR": "1440"})
     assert result.returncode != 0 and "SANDBOX_TIME_FACTOR" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["13", "21", "seventeen"])
+def test_the_scrypt_cost_of_custodian_keys_is_refused_outside_14_to_20(value):
+    result = manage("check", env={"CUSTODIAN_SCRYPT_LOG2_N": value})
+    assert result.returncode != 0 and "CUSTODIAN_SCRYPT_LOG2_N must be a whole number from 14 to 20" in result.stderr
+
+
+def test_the_scrypt_cost_of_custodian_keys_defaults_to_owasp_guidance():
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "CUSTODIAN_SCRYPT_LOG2_N"}
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c",
+                             "from django.conf import settings; print(settings.CUSTODIAN_SCRYPT_LOG2_N)"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "17"  # after the shell's note on its imports

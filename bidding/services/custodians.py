@@ -13,6 +13,7 @@
 
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
@@ -105,7 +106,8 @@ def custodian_key_set(*, user, passphrase: str, password: str | None = None) -> 
         raise NotPermitted(_("replacing your custodian key needs your login password (%(source)s)")
                            % {"source": SEALED_BIDS}, field="password")
     # The slow part (scrypt) before the database transaction, so no lock is held meanwhile.
-    protected = crypto.make_custodian_key(passphrase, label=custodian_label(user))
+    protected = crypto.make_custodian_key(passphrase, label=custodian_label(user),
+                                          log2_n=settings.CUSTODIAN_SCRYPT_LOG2_N)
     with db_transaction.atomic():
         existing = CustodianKey.objects.select_for_update().filter(user=user).first()
         if existing is not None:
@@ -228,6 +230,6 @@ def share_bundle(share: CustodianShare) -> dict:
     bid_round = opening_key.bid_round
     return crypto.bundle_dict(
         code=bid_round.transaction.code, round_seq=bid_round.seq, part=opening_key.part, index=share.index,
-        label=custodian_label(share.custodian), protected=protected_key(key),
+        label=custodian_label(share.custodian), key=protected_key(key),
         sealed_share=bytes(share.sealed_share), share_sha256=share.share_sha256)
 

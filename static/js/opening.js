@@ -1,7 +1,8 @@
 /* The opening page: each custodian signs in with its own login password on this device,
    receives its share bundle, and decrypts its share here with its passphrase
-   (StationCustodian.openShare, static/js/custodian.js). Only the share is posted; the
-   passphrase never leaves the page. Without this script the share is pasted by hand. */
+   (StationCustodian.openShareWithPassphrase, static/js/custodian.js, loaded before this
+   module). Only the share is posted; the passphrase never leaves the page. Without this
+   script the share is pasted by hand. */
 (function () {
   "use strict";
   var form = document.getElementById("opening-form");
@@ -25,7 +26,7 @@
         })
         .then(function (bundle) {
           var passphrase = box.querySelector("[data-role=passphrase]").value;
-          return window.StationCustodian.openShare(bundle, passphrase);
+          return window.StationCustodian.openShareWithPassphrase(bundle, passphrase);
         })
         .then(function (shareHex) {
           box.querySelector("input[name^=share_]").value = shareHex;

@@ -43,6 +43,13 @@ def test_a_clerk_sets_a_custodian_key_that_only_its_passphrase_unlocks():
         crypto.unlock_custodian_key(protected, PASSPHRASES[Role.SUPERVISOR], label=f"user:{world.clerk.pk}")
 
 
+def test_a_new_custodian_key_takes_its_scrypt_cost_from_the_settings(settings):
+    world = make_world()
+    settings.CUSTODIAN_SCRYPT_LOG2_N = 12
+    key = sealed.custodian_key_set(user=world.clerk, passphrase=PASSPHRASES[Role.CLERK])
+    assert crypto.scrypt_parameters(sealed._protected(key)) == (12, 8, 1)
+
+
 @pytest.mark.parametrize("passphrase, says", [
     ("short1", "at least 10 characters"),
     ("aaaaabbbbbaaaaa", "at least 6 different characters"),

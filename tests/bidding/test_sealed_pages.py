@@ -202,7 +202,7 @@ def test_a_custodian_signs_in_on_the_clerks_device_to_receive_its_share_bundle()
         assert answer.status_code == 200
         bundle = answer.json()
         # The bundle opens with the custodian's passphrase on the custodian's side only.
-        share = crypto.open_share_with_passphrase(bundle, PASSPHRASES[Role.SUPERVISOR])
+        share = crypto.open_share_with_passphrase(crypto.parse_bundle(answer.content), PASSPHRASES[Role.SUPERVISOR])
         assert share == r.share(Role.SUPERVISOR)[1]
         assert PASSPHRASES[Role.SUPERVISOR].encode() not in answer.content
         not_custodian = client.post(url, {"custodian": r.world.bidder.pk, "password": "pw-for-tests-1"})

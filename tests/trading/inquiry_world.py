@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import json
+
 from django.conf import settings
 
 from bidding import crypto
@@ -91,7 +93,7 @@ def custodian_share(tx, user, passphrase):
     """What the custodian's own device computes at an opening: its share of the round's
     opening key, from its share bundle and its passphrase (the server never sees that)."""
     share = CustodianShare.objects.get(custodian=user, opening_key__bid_round=round_of(tx))
-    return user, crypto.open_share_with_passphrase(share_bundle(share), passphrase)
+    return user, crypto.open_share_with_passphrase(crypto.parse_bundle(json.dumps(share_bundle(share))), passphrase)
 
 
 # --- walking the inquiry through its services, step by step -----------------------------------
