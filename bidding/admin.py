@@ -84,16 +84,16 @@ class CompanyAdmin(admin.ModelAdmin):
         if formset.model is not Representation:
             return super().save_formset(request, form, formset, change)
         with db_transaction.atomic():
-            for deleted in formset.deleted_forms:
-                link = deleted.instance
-                if link.pk:
-                    services.representative_remove(company=link.company, user=link.user, by=request.user)
-            for inline in formset.forms:
-                if inline in formset.deleted_forms or not inline.has_changed() or inline.instance.pk:
-                    continue
-                user = inline.cleaned_data.get("user")
-                if user is not None:
-                    services.representative_add(company=form.instance, user=user, by=request.user)
+            formset.save(commit=False)  # what changed: new_objects, changed_objects, deleted_objects
+            company = form.instance
+            for link in formset.deleted_objects:
+                services.representative_remove(company=company, user=link.user, by=request.user)
+            for link, _fields in formset.changed_objects:  # another user in the same row
+                old = Representation.objects.get(pk=link.pk)
+                services.representative_remove(company=company, user=old.user, by=request.user)
+                services.representative_add(company=company, user=link.user, by=request.user)
+            for link in formset.new_objects:
+                services.representative_add(company=company, user=link.user, by=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # offers and the ledger name it

@@ -59,23 +59,18 @@ class UserAdmin(BaseUserAdmin):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
         with db_transaction.atomic():
-            for deleted in formset.deleted_forms:
-                if deleted.instance.pk:
-                    people.membership_remove(membership=Membership.objects.get(pk=deleted.instance.pk),
-                                             by=request.user)
-            for inline in formset.forms:
-                if inline in formset.deleted_forms or not inline.has_changed():
-                    continue
-                if inline.instance.pk:
-                    old = Membership.objects.get(pk=inline.instance.pk)
-                    people.membership_record(membership=old, by=request.user, removed=True)
-                    inline.save()
-                    people.membership_record(membership=inline.instance, by=request.user)
-                else:
-                    membership = inline.save(commit=False)
-                    membership.user = form.instance
-                    membership.save()
-                    people.membership_record(membership=membership, by=request.user)
+            formset.save(commit=False)  # what changed: new_objects, changed_objects, deleted_objects
+            for membership in formset.deleted_objects:
+                people.membership_remove(membership=membership, by=request.user)
+            for membership, _fields in formset.changed_objects:
+                people.membership_record(membership=Membership.objects.get(pk=membership.pk), by=request.user,
+                                         removed=True)
+                membership.save()
+                people.membership_record(membership=membership, by=request.user)
+            for membership in formset.new_objects:
+                membership.user = form.instance
+                membership.save()
+                people.membership_record(membership=membership, by=request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -130,7 +130,8 @@ def test_api_needs_a_bidder(world):
 # --- admin ----------------------------------------------------------------------------------
 
 NO_CONFLICTS = {"conflicts-TOTAL_FORMS": "0", "conflicts-INITIAL_FORMS": "0"}
-NO_POOL_ENTRIES = {"pool_entries-TOTAL_FORMS": "0", "pool_entries-INITIAL_FORMS": "0"}
+NO_POOL_ENTRIES = {"pool_entries-TOTAL_FORMS": "0", "pool_entries-INITIAL_FORMS": "0",
+                   "representations-TOTAL_FORMS": "0", "representations-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture

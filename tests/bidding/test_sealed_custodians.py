@@ -47,7 +47,7 @@ def test_a_new_custodian_key_takes_its_scrypt_cost_from_the_settings(settings):
     world = make_world()
     settings.CUSTODIAN_SCRYPT_LOG2_N = 12
     key = sealed.custodian_key_set(user=world.clerk, passphrase=PASSPHRASES[Role.CLERK])
-    assert crypto.scrypt_parameters(sealed._protected(key)) == (12, 8, 1)
+    assert crypto.scrypt_parameters(sealed.protected_key(key)) == (12, 8, 1)
 
 
 @pytest.mark.parametrize("passphrase, says", [
