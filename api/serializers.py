@@ -2,6 +2,7 @@
 sent; the services decide whether it is acceptable."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from trading.models import (
@@ -12,7 +13,7 @@ from trading.models import (
     Transaction,
     TransactionType,
 )
-from trading.selectors import available_transitions
+from trading.selectors import available_transitions, closed_transitions, documents_for
 from trading.text import MAX_ID
 
 
@@ -123,19 +124,46 @@ class DocumentInput(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=DocumentPurpose.choices, default=DocumentPurpose.APPROVAL)
 
 
+class ClosedActionOutput(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    rule = serializers.CharField()
+    reason = serializers.CharField(help_text="what the rule says and what is missing, in the caller's language")
+
+
 class TransactionOutput(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.StringRelatedField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     stage_label = serializers.SerializerMethodField()
-    documents = DocumentOutput(many=True, read_only=True)
     available_actions = serializers.SerializerMethodField()
+    closed_actions = serializers.SerializerMethodField()
+    sandbox = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = Transaction
         fields = ["code", "type", "title", "description", "station", "unit", "amount", "stage",
                   "stage_label", "suspended_from", "created_at", "submitted_at", "registered_at",
-                  "documents", "available_actions"]
+                  "sandbox", "documents", "available_actions", "closed_actions"]
+
+    def get_sandbox(self, obj) -> int | None:
+        """null, or how many times a sandbox transaction's periods are compressed."""
+        return obj.time_factor if obj.time_factor > 1 else None
+
+    @extend_schema_field(DocumentOutput(many=True))
+    def get_documents(self, obj):
+        """The documents the caller may read (one rule with the pages and downloads)."""
+        return DocumentOutput(documents_for(obj, self.context.get("user")), many=True).data
+
+    @extend_schema_field(ClosedActionOutput(many=True))
+    def get_closed_actions(self, obj):
+        """Moves the caller could make once their rules hold, each with the rule and why not yet."""
+        user = self.context.get("user")
+        tx = obj.as_procedure()
+        return [{"action": t.name, "label": tx.action_label(t.name),
+                 "rule": next(c.code for c in t.conditions if not c(tx)), "reason": why}
+                for t, why in closed_transitions(tx, user)]
 
     def get_stage_label(self, obj) -> str:
         return str(obj.as_procedure().stage_label())

@@ -110,7 +110,7 @@ def company_register(*, user, uscc, name, contact_name, contact_phone, contact_e
             Representation.objects.create(company=company, user=user, since=clock.now())
             ledger_record(kind="company.changed", subject=company_subject(company),
                           actor=ledger_actor(Role.BIDDER, user.ledger_name()),
-                          data={"registered": True, "uscc": company.uscc})
+                          data={"registered": True})
     except IntegrityError:  # registered at the same moment by someone else
         raise _already_registered(fields["uscc"]) from None
     return company
@@ -237,8 +237,6 @@ def company_changed(*, company, changed, by) -> None:
     company_identity_check(company=company, changed=changed)
     if changed:
         data = {"changed": sorted(changed)}
-        if set(changed) & set(Company.IDENTITY_FIELDS):
-            data["uscc"] = company.uscc  # a company's public code, not personal data
         ledger_record(kind="company.changed", subject=company_subject(company), actor=_by(by), data=data)
 
 

@@ -16,11 +16,12 @@ from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
     PAST_CLOSING,
+    custodian_share,
     make_inquiry_world,
     settle,
 )
 from trading import clock, workdays
-from trading.procedures.inquiry import InquiryDetails
+from trading.procedures.inquiry.models import InquiryRound
 
 # Real commits, as in production (autocommit between services): catches a service that
 # needs a transaction it does not open itself.
@@ -102,12 +103,15 @@ def test_the_whole_inquiry_through_the_api(iw):
     settle()
     closed = ok(APIClient().get(f"{base}/opening/"))["closed"]
     assert closed["count"] == 3
-    refused = clerk.post(f"{base}/opening/", {"secrets": [
-        {"username": iw.world.clerk.username, "passphrase": PASSPHRASES["clerk"]}]}, format="json")
+    clerk_share = custodian_share(iw.tx, iw.world.clerk, PASSPHRASES["clerk"])[1].hex()
+    refused = clerk.post(f"{base}/opening/", {"shares": [
+        {"username": iw.world.clerk.username, "share": clerk_share}]}, format="json")
     assert refused.status_code == 422
-    ok(clerk.post(f"{base}/opening/", {"secrets": [
-        {"username": iw.world.clerk.username, "passphrase": PASSPHRASES["clerk"]},
-        {"username": iw.world.supervisor.username, "passphrase": PASSPHRASES["supervisor"]}]}, format="json"))
+    ok(clerk.post(f"{base}/opening/", {"shares": [
+        {"username": iw.world.clerk.username, "share": clerk_share},
+        {"username": iw.world.supervisor.username,
+         "share": custodian_share(iw.tx, iw.world.supervisor, PASSPHRASES["supervisor"])[1].hex()}]},
+        format="json"))
 
     overview = ok(clerk.get(f"{base}/inquiry/"))
     assert sorted(r["price"] for r in overview["opening_record"]) == ["74800.00", "76500.00", "77900.00"]
@@ -135,7 +139,7 @@ def test_the_whole_inquiry_through_the_api(iw):
     loser_user, loser = iw.suppliers[0]
     ok(client(loser_user).post(f"{base}/inquiry/challenges/", {"company": loser.pk, "text": "价格计算有误"},
                                format="json"), 201)
-    details = InquiryDetails.objects.get(transaction=iw.tx)
+    details = InquiryRound.objects.get(transaction=iw.tx, round=1)
     clock.advance(details.challenge_until - clock.now() + timedelta(seconds=1))
     settle()
     assert ok(clerk.get(f"{base}/inquiry/"))["stage"] == "result_published"  # the challenge waits

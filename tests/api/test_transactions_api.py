@@ -47,7 +47,10 @@ def test_purchaser_files_attaches_and_submits_then_clerk_registers(world):
     assert created.status_code == 201, created.content
     code = created.json()["code"]
     assert created.json()["stage"] == "draft" and created.json()["amount"] == "460000.00"
-    assert "submit" in created.json()["available_actions"]
+    # Not possible yet, and why: the move is listed as closed with the rule that refuses it.
+    assert "submit" not in created.json()["available_actions"]
+    [closed] = [a for a in created.json()["closed_actions"] if a["action"] == "submit"]
+    assert closed["rule"] == "common.documents_attached" and "1" in closed["reason"] and closed["reason"]
 
     refused = purchaser.post(f"/api/v1/transactions/{code}/actions/submit/", {}, format="json")
     error = assert_error(refused, 422, "rule_violation")
@@ -61,6 +64,7 @@ def test_purchaser_files_attaches_and_submits_then_clerk_registers(world):
     assert attached.status_code == 201, attached.content
     assert len(attached.json()["sha256"]) == 64
 
+    assert "submit" in purchaser.get(f"/api/v1/transactions/{code}/").json()["available_actions"]
     submitted = purchaser.post(f"/api/v1/transactions/{code}/actions/submit/", {}, format="json")
     assert submitted.status_code == 200 and submitted.json()["stage"] == "submitted"
 
