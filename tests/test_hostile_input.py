@@ -28,8 +28,8 @@ from tests.trading.inquiry_world import (
 )
 from trading import clock, workdays
 from trading.models import Transaction
-from trading.procedures.inquiry import InquiryDetails
-from trading.services import inquiry as services
+from trading.procedures.inquiry.models import InquiryRound
+from trading.procedures.inquiry import services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -277,7 +277,7 @@ def test_pages_refuse_bad_challenges_answers_and_contracts(iw):
     for value in BAD_ID_TEXT + ["12345678"]:
         page_refused(clerk.post(reverse("inquiry-answer", args=[code]), {"challenge": value, "answer": "维持"}))
     assert not Challenge.objects.get(transaction=iw.tx).answered_at
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).challenge_until - clock.now() + timedelta(days=1))
+    clock.advance(InquiryRound.objects.get(transaction=iw.tx, round=iw.tx.round).challenge_until - clock.now() + timedelta(days=1))
     services.challenge_answer(code=code, user=iw.world.clerk, challenge_id=Challenge.objects.get().pk, answer="维持")
     settle()
     purchaser = browser(iw.world.purchaser)

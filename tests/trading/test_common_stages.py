@@ -12,7 +12,7 @@ from tests.factories import document, make_transaction, make_world
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Stage, Transaction
-from trading.procedures.inquiry import Inquiry
+from trading.procedures.inquiry.models import Inquiry
 from trading.services.transactions import (
     document_attach,
     transaction_create,

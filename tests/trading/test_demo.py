@@ -1,6 +1,8 @@
 """The demo loads into an empty database, and the 13 computers can be walked with the demo
-accounts alone (what `make run` offers a new user), in a sandbox where time runs fast."""
+accounts alone (what `make run` offers a new user), in a sandbox whose periods are
+compressed: every time shown, signed and ledgered is the real instant."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -8,24 +10,23 @@ from django.conf import settings
 
 from bidding.crypto import seal_quote
 from bidding.models import Company, OpeningKey, OpeningRecord, PanelMember
-from bidding.services.sealed import quote_submit
+from bidding.selectors_sealed import round_of
+from bidding.services.bids import bid_submit
+from ledger.core.checkpoint import parse_receipt
+from ledger.core.entry import format_ts
+from ledger.core.note import Verifier, open_note
+from ledger.models import Entry
 from ledger.sequencer import ledger_run_sequencer
-from tests.trading.inquiry_world import MONDAY, PAST_CLOSING
-from trading import clock, workdays
+from ledger.signing import verifier_key
+from tests.trading.inquiry_world import MONDAY, PAST_CLOSING, custodian_share, settle
+from trading import clock
 from trading.demo import DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo
 from trading.models import Transaction, User
-from trading.procedures.inquiry import InquiryDetails
-from trading.services import inquiry as services
-from trading.services.ticks import tick
+from trading.procedures.inquiry import services
+from trading.procedures.inquiry.selectors import clerk_choices
 from trading.services.transitions import transaction_transition
 
 pytestmark = pytest.mark.django_db
-
-
-def settle():
-    ledger_run_sequencer()
-    tick()
-    ledger_run_sequencer()
 
 
 def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbox):
@@ -38,38 +39,51 @@ def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbo
         services.inquiry_announce_expert_draw(code=tx.code, user=users["clerk"], count=3)
         settle()
         services.inquiry_form_group(code=tx.code, user=users["clerk"])
-        # Procedure time runs 1440x from the notice on: the deadline is in procedure time.
-        deadline = workdays.earliest_deadline(clock.now(), 3) + timedelta(hours=9)
+        # The sandbox compresses the three working days: the earliest deadline is minutes away,
+        # a real moment, and the form offers it.
+        choices = clerk_choices(tx, users["clerk"])
+        deadline = choices["suggested_deadline"]
+        assert timedelta(0) < deadline - clock.now() < timedelta(minutes=10)
         services.inquiry_issue_notice(
             code=tx.code, user=users["clerk"], deadline=deadline, price_composition="含税含运费",
             award_criterion="满足需求且报价最低", invitees=list(Company.objects.values_list("pk", flat=True)),
             supervisor=users["supervisor"].pk, purchaser_rep=users["purchaser"].pk)
         settle()
         tx = Transaction.objects.get(pk=tx.pk).as_procedure()
-        assert tx.stage == "quoting"
-        key = OpeningKey.objects.get(transaction=tx)
+        assert tx.stage == "quoting" and round_of(tx).deadline == deadline
+        key = OpeningKey.objects.get(bid_round=round_of(tx))
+        receipts = []
         for username, price in [("bidder", "76500.00"), ("bidder2", "74800.00"), ("bidder3", "77900.00")]:
             company = users[username].companies.get()
             envelope = seal_quote(bytes(key.public_key), origin=settings.LEDGER_ORIGIN, code=tx.code,
                                   supplier=company.uscc, price=price)
-            quote_submit(transaction=tx, company=company, envelope=envelope, user=users[username])
-        # Real time needed for the deadline to pass: a few minutes at 1440x.
-        real = clock.real_time_of(tx, InquiryDetails.objects.get(transaction=tx).quote_deadline)
-        assert real - clock.now() < timedelta(minutes=10)
-        clock.advance(real - clock.now() + PAST_CLOSING)
+            bid = bid_submit(bid_round=round_of(tx), company=company, envelope=envelope, user=users[username])
+            receipts.append(bid)
+            clock.advance(timedelta(seconds=1))
+        clock.advance(deadline - clock.now() + PAST_CLOSING)
         settle()
         assert Transaction.objects.get(pk=tx.pk).stage == "quotes_closed"
-        services.inquiry_open_quotes(code=tx.code, user=users["clerk"], secrets=[
-            (users["clerk"], DEMO_CUSTODIAN_PASSPHRASES["clerk"]),
-            (users["purchaser"], DEMO_CUSTODIAN_PASSPHRASES["purchaser"])])
+        # One clock: the receipt says the real arrival, bids.closed the real deadline.
+        [closed] = [json.loads(bytes(e.body)) for e in Entry.objects.filter(subject=tx.code, kind="bids.closed")]
+        assert closed["data"]["deadline"] == format_ts(deadline)
+        for bid in receipts:
+            receipt = parse_receipt(open_note(bid.receipt, Verifier.from_string(verifier_key())))
+            assert receipt[3] == format_ts(bid.received_at) < format_ts(deadline)
+        services.inquiry_open_quotes(code=tx.code, user=users["clerk"], shares=[
+            custodian_share(tx, users["clerk"], DEMO_CUSTODIAN_PASSPHRASES["clerk"]),
+            custodian_share(tx, users["purchaser"], DEMO_CUSTODIAN_PASSPHRASES["purchaser"])])
         for member in PanelMember.objects.filter(transaction=tx):
-            for record in OpeningRecord.objects.filter(opening__transaction=tx):
-                services.assessment_record(code=tx.code, user=member.user, commitment=record.quote.commitment,
+            for record in OpeningRecord.objects.filter(opening__bid_round=round_of(tx)):
+                services.assessment_record(code=tx.code, user=member.user, commitment=record.bid.commitment,
                                            responsive=True, reason="满足需求")
             services.report_sign(code=tx.code, user=member.user)
         transaction_transition(code=tx.code, action="complete_evaluation", user=users["clerk"])
         awarded = transaction_transition(code=tx.code, action="confirm_award", user=users["purchaser"])
         assert awarded.stage == "awarded"
+        ledger_run_sequencer()
+        # Every transition of the sandbox transaction says so in the ledger.
+        moves = [json.loads(bytes(e.body))["data"] for e in Entry.objects.filter(subject=tx.code, kind="transition")]
+        assert all(m.get("time_factor") == 1440 for m in moves)
 
 
 @pytest.fixture
@@ -112,7 +126,7 @@ def test_run_embedded_is_refused_in_production_before_printing_demo_passwords(se
     from trading.management.commands import run_embedded
 
     started = []
-    monkeypatch.setattr(run_embedded, "call_command", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(run_embedded.uvicorn, "Server", lambda *a, **k: started.append("server"))
     monkeypatch.setattr(run_embedded.EmbeddedScheduler, "start", lambda self: started.append("scheduler"))
     monkeypatch.setattr(run_embedded.EmbeddedScheduler, "stop", lambda self: None)
     settings.PRODUCTION = True

@@ -4,6 +4,8 @@ comparison table and the award, when."""
 from datetime import timedelta
 
 import pytest
+
+from bidding.selectors_sealed import round_of
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -13,12 +15,13 @@ from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
     PAST_CLOSING,
+    custodian_share,
     make_inquiry_world,
     settle,
 )
 from trading import clock, workdays
 from trading.models import Transaction
-from trading.procedures.inquiry import InquiryDetails
+from trading.procedures.inquiry.models import InquiryRound
 
 # Real commits, as in production (autocommit between services): catches a service that
 # needs a transaction it does not open itself.
@@ -69,19 +72,20 @@ def walk_to_opened(iw):
     assert stage(iw) == "quoting"
     for (user, company), price in zip(iw.suppliers[:3], ["76500.00", "74800.00", "77900.00"], strict=True):
         supplier = browser(user)
-        page = supplier.get(reverse("sealed-quote", args=[code, company.uscc]))
+        page = supplier.get(reverse("sealed-quote", args=[code]))
         assert page.status_code == 200
         key = page.context["idempotency_key"]
-        response = supplier.post(reverse("sealed-quote", args=[code, company.uscc]),
-                                 {"price": price, "understood": "yes", "idempotency_key": key})
+        response = supplier.post(reverse("sealed-quote", args=[code]),
+                                 {"price": price, "understood": "yes", "idempotency_key": key, "company": company.pk})
         assert response.status_code == 302, response.content.decode()[-2000:]
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).quote_deadline - clock.now() + PAST_CLOSING)
+    clock.advance(round_of(iw.tx).deadline - clock.now() + PAST_CLOSING)
     settle()
     assert stage(iw) == "quotes_closed"
     response = clerk.post(reverse("sealed-opening", args=[code]), {
         "expected_stage": "quotes_closed",
-        f"passphrase_{iw.world.clerk.pk}": PASSPHRASES["clerk"],
-        f"passphrase_{iw.world.supervisor.pk}": PASSPHRASES["supervisor"]})
+        f"share_{iw.world.clerk.pk}": custodian_share(iw.tx, iw.world.clerk, PASSPHRASES["clerk"])[1].hex(),
+        f"share_{iw.world.supervisor.pk}": custodian_share(iw.tx, iw.world.supervisor,
+                                                           PASSPHRASES["supervisor"])[1].hex()})
     assert response.status_code in (200, 302), response.content.decode()[-2000:]
     assert stage(iw) == "opened"
     return clerk
@@ -92,8 +96,8 @@ def test_the_whole_inquiry_through_the_pages(iw):
     clerk = walk_to_opened(iw)
     for member in PanelMember.objects.filter(transaction=iw.tx):
         expert = browser(member.user)
-        for record in OpeningRecord.objects.filter(opening__transaction=iw.tx):
-            post(expert, "inquiry-assess", code, {"commitment": record.quote.commitment, "responsive": "yes",
+        for record in OpeningRecord.objects.filter(opening__bid_round__transaction=iw.tx):
+            post(expert, "inquiry-assess", code, {"commitment": record.bid.commitment, "responsive": "yes",
                                                    "reason": "满足需求"})
         post(expert, "inquiry-sign", code, {"dissent": "建议加强售后条款" if member.pk % 2 else ""})
     csv = clerk.get(reverse("inquiry-comparison", args=[code]) + "?format=csv")
@@ -111,7 +115,7 @@ def test_the_whole_inquiry_through_the_pages(iw):
     post(browser(user), "inquiry-challenge", code, {"company": str(company.pk), "text": "对评审结果有异议"})
     challenge = iw.tx.challenges.get()
     post(clerk, "inquiry-answer", code, {"challenge": str(challenge.pk), "answer": "经复核，维持原结果。"})
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).challenge_until - clock.now() + timedelta(seconds=1))
+    clock.advance(InquiryRound.objects.get(transaction=iw.tx, round=iw.tx.round).challenge_until - clock.now() + timedelta(seconds=1))
     settle()
     assert stage(iw) == "result_final"
     post(purchaser, "inquiry-contract", code, {

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bidding.models import Award, Draw, OpeningRecord, PanelMember, Quote
+from bidding.models import Acceptance, Award, Bid, Draw, OpeningRecord, PanelMember
 from ledger.models import Entry
 from ledger.verify import LogChecker
 from tests.trading.inquiry_world import (
@@ -17,6 +17,7 @@ from tests.trading.inquiry_world import (
     PASSPHRASES,
     PRICES,
     assess_all,
+    custodian_share,
     form_group,
     issue_notice,
     make_inquiry_world,
@@ -29,9 +30,9 @@ from tests.trading.inquiry_world import (
 from trading import clock, workdays
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Notice, Transaction
-from trading.procedures.inquiry import InquiryDetails
-from trading.selectors_inquiry import inquiry_overview
-from trading.services import inquiry as services
+from trading.procedures.inquiry.models import InquiryRound
+from trading.procedures.inquiry.selectors import inquiry_overview
+from trading.procedures.inquiry import services
 from trading.services.transitions import transaction_transition
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -69,15 +70,15 @@ def test_the_thirteen_computers_end_to_end(iw):
     assert tx.stage == "quotes_closed"
     [closed] = entries(tx.code, "bids.closed")
     assert closed["data"]["count"] == 3
-    assert closed["data"]["commitments"] == sorted(q.commitment for q in Quote.objects.filter(transaction=tx))
+    assert closed["data"]["commitments"] == sorted(q.commitment for q in Bid.objects.filter(transaction=tx))
     tx = open_quotes(iw)
     assert tx.stage == "opened"
-    assert sorted(r.price for r in OpeningRecord.objects.filter(opening__transaction=tx)) == [
+    assert sorted(r.price for r in OpeningRecord.objects.filter(opening__bid_round__transaction=tx)) == [
         pytest.approx(p) for p in sorted([74800, 76500, 77900])]
     assess_all(iw)
     tx = transaction_transition(code=tx.code, action="complete_evaluation", user=iw.world.clerk)
     award = Award.objects.get(transaction=tx)
-    assert award.quote.company == iw.suppliers[1][1] and str(award.price) == "74800.00"
+    assert award.bid.company == iw.suppliers[1][1] and str(award.price) == "74800.00"
     tx = transaction_transition(code=tx.code, action="confirm_award", user=iw.world.purchaser)
     tx = transaction_transition(code=tx.code, action="publish_result", user=iw.world.clerk)
     assert tx.stage == "result_published"
@@ -87,7 +88,7 @@ def test_the_thirteen_computers_end_to_end(iw):
     assert Notice.objects.filter(transaction=tx, kind="award", addressee=iw.suppliers[1][1]).exists()
     assert Notice.objects.filter(transaction=tx, kind="outcome").count() == 3
     assert Draw.objects.get(transaction=tx, purpose="experts").revealed_at is not None
-    clock.advance(InquiryDetails.objects.get(transaction=tx).challenge_until - clock.now() + timedelta(seconds=1))
+    clock.advance(InquiryRound.objects.get(transaction=tx, round=tx.round).challenge_until - clock.now() + timedelta(seconds=1))
     settle()
     tx = Transaction.objects.get(pk=tx.pk).as_procedure()
     assert tx.stage == "result_final"
@@ -156,7 +157,7 @@ def test_a_quote_above_budget_is_not_awarded(frozen):
 
 def test_silence_confirms_the_rules_result_after_five_working_days(iw):
     tx = walk(iw, "evaluated")
-    confirm_by = InquiryDetails.objects.get(transaction=tx).confirm_by
+    confirm_by = InquiryRound.objects.get(transaction=tx, round=tx.round).confirm_by
     clock.advance(confirm_by - clock.now() - timedelta(seconds=1))
     settle()
     assert Transaction.objects.get(pk=tx.pk).stage == "evaluated"  # not yet
@@ -173,7 +174,7 @@ def test_a_challenge_suspends_the_contract_step_until_answered(iw):
     tx = walk(iw, "published")
     user, company = iw.suppliers[0]
     challenge = services.challenge_file(code=tx.code, user=user, company=company, text="成交供应商的显示器不符合参数要求")
-    clock.advance(InquiryDetails.objects.get(transaction=tx).challenge_until - clock.now() + timedelta(seconds=1))
+    clock.advance(InquiryRound.objects.get(transaction=tx, round=tx.round).challenge_until - clock.now() + timedelta(seconds=1))
     settle()
     assert Transaction.objects.get(pk=tx.pk).stage == "result_published"  # waits for the answer
     with pytest.raises(RuleViolation):
@@ -232,24 +233,24 @@ def test_quotes_are_not_opened_with_one_custodian(iw):
     pass_deadline(iw)
     with pytest.raises(RuleViolation):
         services.inquiry_open_quotes(code=iw.tx.code, user=iw.world.clerk,
-                                     secrets=[(iw.world.clerk, PASSPHRASES["clerk"])])
+                                     shares=[custodian_share(iw.tx, iw.world.clerk, PASSPHRASES["clerk"])])
     assert Transaction.objects.get(pk=iw.tx.pk).stage == "quotes_closed"
 
 
 def test_only_the_group_assesses_and_signed_reports_are_final(iw):
     walk(iw, "opened")
-    record = OpeningRecord.objects.filter(opening__transaction=iw.tx).first()
+    record = OpeningRecord.objects.filter(opening__bid_round__transaction=iw.tx).first()
     from trading.errors import NotPermitted
 
     with pytest.raises(NotPermitted):
-        services.assessment_record(code=iw.tx.code, user=iw.world.clerk, commitment=record.quote.commitment,
+        services.assessment_record(code=iw.tx.code, user=iw.world.clerk, commitment=record.bid.commitment,
                                    responsive=True, reason="x")
     member = PanelMember.objects.filter(transaction=iw.tx).first()
     with pytest.raises(RuleViolation):
         services.report_sign(code=iw.tx.code, user=member.user)  # not everything assessed
     assess_all(iw)
     with pytest.raises(StageConflict):
-        services.assessment_record(code=iw.tx.code, user=member.user, commitment=record.quote.commitment,
+        services.assessment_record(code=iw.tx.code, user=member.user, commitment=record.bid.commitment,
                                    responsive=False, reason="改主意")
 
 
@@ -267,7 +268,7 @@ def test_a_round_terminated_while_quoting_closes_its_bids_so_receipts_stay_check
 
 
 def test_a_suspended_round_keeps_its_count_secret_until_the_deadline(iw):
-    from trading.selectors_inquiry import inquiry_overview
+    from trading.procedures.inquiry.selectors import inquiry_overview
 
     form_group(iw)
     issue_notice(iw)
@@ -279,7 +280,7 @@ def test_a_suspended_round_keeps_its_count_secret_until_the_deadline(iw):
 
 def test_the_acceptance_is_checked_and_a_failed_one_says_why(iw):
     walk(iw, "published")
-    clock.advance(InquiryDetails.objects.get(transaction=iw.tx).challenge_until - clock.now() + timedelta(seconds=1))
+    clock.advance(InquiryRound.objects.get(transaction=iw.tx, round=iw.tx.round).challenge_until - clock.now() + timedelta(seconds=1))
     settle()
     signed = clock.now().date()
     services.inquiry_record_contract(code=iw.tx.code, user=iw.world.purchaser, amount="74800.00", signed_on=signed,
@@ -307,8 +308,8 @@ def test_the_acceptance_is_checked_and_a_failed_one_says_why(iw):
         accept(user=iw.world.clerk)
     assert Transaction.objects.get(pk=iw.tx.pk).stage == "contracted"
     tx = accept(passed=False, remarks="两台显示器有坏点，已要求更换")
-    d = InquiryDetails.objects.get(transaction=tx)
-    assert tx.stage == "accepted" and d.acceptance_passed is False and "坏点" in d.acceptance_remarks
+    d = Acceptance.objects.get(contract__transaction=tx)
+    assert tx.stage == "accepted" and d.passed is False and "坏点" in d.remarks
     settle()
     data = entries(tx.code, "transition")[-1]["data"]
     assert data["passed"] is False and "坏点" not in json.dumps(data, ensure_ascii=False)  # the digest, not the words

@@ -3,8 +3,10 @@ of its moves (machine.py). Each names itself, its source and what is missing, so
 pages can say why a move is not open yet, the clock performs a time-driven move only when
 its rules hold, and `procedure_diagram` prints them.
 
-A rule marked `stage_rule` is the other branch of a fork (e.g. too few quotes at the
-deadline): failing it means "not this way from here" (409), and the pages do not offer it.
+A rule marked `stage_rule` guards the branch of a fork that is the exception (e.g. ending
+the round for too few responsive quotes): failing it means "not this way from here" (409)
+and the pages do not offer that move at all; the main way (complete the evaluation) is
+shown as closed with its reason until its rules hold.
 """
 
 from django.utils.translation import gettext as _
@@ -71,7 +73,6 @@ enough_quotes = Rule(
     source=_src("min_quotes"),
     check=lambda tx: quote_count(tx) >= param(tx, "min_quotes"),
     detail=lambda tx: _("received: %(count)d") % {"count": quote_count(tx)},
-    stage_rule=True,
 )
 
 too_few_quotes = Rule(
@@ -121,7 +122,6 @@ enough_responsive = Rule(
     source=_src("min_responsive"),
     check=lambda tx: len(ranking(tx)) >= param(tx, "min_responsive"),
     detail=lambda tx: _("there are %(count)d: terminate the round instead") % {"count": len(ranking(tx))},
-    stage_rule=True,
 )
 
 too_few_responsive = Rule(
