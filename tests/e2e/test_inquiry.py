@@ -15,7 +15,7 @@ from tests.trading.inquiry_world import (
     settle,
 )
 from trading import clock
-from trading.procedures.inquiry import InquiryDetails
+from bidding.selectors_sealed import round_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("ledger_transactional_db")]
 
@@ -66,7 +66,7 @@ def test_clerk_suppliers_custodians_opening_and_award(new_page, shot):
             supplier.fill("#id_username", user.username)
             supplier.fill("#id_password", "pw-for-tests-1")
             supplier.click("#login-form button[type=submit]")
-            supplier.goto(f"/bidding/quotes/{code}/{company.uscc}/")
+            supplier.goto(f"/bidding/quotes/{code}/?company={company.pk}")
             if price == "76500.00":
                 shot(supplier, "11-supplier-quote-form")
             supplier.fill("#id_price", price)
@@ -76,13 +76,22 @@ def test_clerk_suppliers_custodians_opening_and_award(new_page, shot):
             if price == "76500.00":
                 shot(supplier, "12-supplier-receipt")
 
-        deadline = InquiryDetails.objects.get(transaction=iw.tx).quote_deadline
+        deadline = round_of(iw.tx).deadline
         clock.advance(deadline - clock.now() + PAST_CLOSING)
         settle()  # the tick closes the quotes at the deadline
 
         clerk.goto(f"/bidding/opening/{code}/")
-        clerk.fill(f"#id_passphrase_{iw.world.clerk.pk}", PASSPHRASES["clerk"])
-        clerk.fill(f"#id_passphrase_{iw.world.supervisor.pk}", PASSPHRASES["supervisor"])
+        # Each custodian signs in with its own password on this device and decrypts its share
+        # here with its passphrase: only the share goes to the server.
+        for custodian, passphrase in ((iw.world.clerk, PASSPHRASES["clerk"]),
+                                      (iw.world.supervisor, PASSPHRASES["supervisor"])):
+            box = clerk.locator(f"fieldset[data-custodian='{custodian.pk}']")
+            box.locator("[data-role=password]").fill("pw-for-tests-1")
+            box.locator("[data-role=passphrase]").fill(passphrase)
+            box.locator("[data-role=decrypt]").click()
+            clerk.wait_for_function(
+                f"document.querySelector('#id_share_{custodian.pk}').value.length == 64", timeout=60000)
+            assert box.locator("[data-role=passphrase]").input_value() == ""  # wiped once used
         shot(clerk, "13-custodians-opening")
         clerk.click("form[action*='/bidding/opening/'] button[type=submit]")
         clerk.wait_for_selector("text=74,800.00")
