@@ -320,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def seal(args, *, err=None) -> tuple[bytes, dict, KeyCheck | None]:
+    """The envelope, the key it is sealed to, and what was checked of a fetched key (None
+    for --public-key). What the user typed is checked first, before anything is fetched."""
     supplier = args.supplier.strip().upper()
     if not uscc_is_valid(supplier):
         raise UsageError("--supplier is not a valid unified social credit code (GB 32100-2015): "
