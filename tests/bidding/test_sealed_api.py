@@ -3,11 +3,6 @@ on your own machine with `python -m bidding.seal`, submit the envelope (base64 i
 multipart file), get the receipt, and the clerk's opening with the custodians."""
 
 import base64
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -27,11 +22,11 @@ from .test_sealed_support import (  # noqa: F401  (fast_scrypt: autouse fixture)
     PASSPHRASES,
     fast_scrypt,
     quoting_round,
+    run_seal,
     valid_uscc,
 )
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 VALID = valid_uscc(5)
 
 
@@ -159,15 +154,7 @@ def test_an_unknown_custodian_name_is_a_400():
     assert response.status_code == 400
 
 
-# --- python -m bidding.seal -------------------------------------------------------------------------
-
-def run_seal(*argv):
-    """The command in a fresh interpreter where importing Django fails: it needs none."""
-    code = ("import runpy, sys; sys.modules['django'] = None; sys.argv = ['bidding.seal'] + sys.argv[1:]; "
-            "runpy.run_module('bidding.seal', run_name='__main__')")
-    return subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
-
+# --- python -m bidding.seal (its checks of a fetched key: test_seal_keycheck.py) -------------------
 
 def test_sealing_offline_with_the_public_key_then_submitting_then_opening(tmp_path):
     r = quoting_round()
@@ -186,40 +173,6 @@ def test_sealing_offline_with_the_public_key_then_submitting_then_opening(tmp_pa
     r.close()
     r.open()
     assert str(OpeningRecord.objects.get().price) == "73519.46"
-
-
-def test_sealing_with_the_key_url_fetches_the_published_key(tmp_path):
-    r = quoting_round()
-    company, _user = r.suppliers[1]
-    published = api().get(f"/api/v1/transactions/{r.tx.code}/opening-key/").content
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802  (http.server's name)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(published)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/transactions/{r.tx.code}/opening-key/"
-        out = tmp_path / "q.bin"
-        ok = run_seal("--key-url", url, "--supplier", company.uscc.lower(), "--price", "100", "--out", str(out))
-        mismatch = run_seal("--key-url", url, "--code", "JY-2026-9999", "--supplier", company.uscc, "--price", "1",
-                            "--out", str(tmp_path / "other.bin"))
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert ok.returncode == 0, ok.stderr
-    r.submit(1, envelope=out.read_bytes())
-    r.close()
-    assert str(r.open().records.get().price) == "100.00"
-    assert mismatch.returncode == 2 and "differs from the key" in mismatch.stderr
 
 
 @pytest.mark.parametrize("argv, says", [

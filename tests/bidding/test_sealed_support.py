@@ -5,9 +5,12 @@ other tests assume of them."""
 
 import itertools
 import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime as dt
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,6 +35,7 @@ PASSPHRASES = {
     Role.PURCHASER: "晨雾中的七棵银杏 / ginkgo 2046",
 }
 _numbers = itertools.count(1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +157,14 @@ def quoting_round(*, suppliers=3, deadline=DEADLINE, k=2, world=None) -> Round:
         custodians=[(world.clerk, Role.CLERK), (world.supervisor, Role.SUPERVISOR),
                     (world.purchaser, Role.PURCHASER)])
     return r
+
+
+def run_seal(*argv):
+    """`python -m bidding.seal` in a fresh interpreter where importing Django fails: it needs none."""
+    code = ("import runpy, sys; sys.modules['django'] = None; sys.argv = ['bidding.seal'] + sys.argv[1:]; "
+            "runpy.run_module('bidding.seal', run_name='__main__')")
+    return subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
 
 
 # --- the builders do what the other tests assume ---------------------------------------------------
