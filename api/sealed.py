@@ -26,7 +26,6 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from bidding import crypto
 from bidding import selectors_sealed as sel
@@ -36,8 +35,8 @@ from bidding.services.openings import parse_share, shares_verify
 from ledger.core.entry import format_ts
 from ledger.selectors import entry_seq_of
 from trading.errors import InvalidInput, NotPermitted
-from trading.selectors import transition_marked
 from trading.models import User
+from trading.selectors import transition_marked
 from trading.services.transitions import transaction_transition
 
 from .base import PublicTransactionEndpoint

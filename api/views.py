@@ -32,8 +32,6 @@ from . import serializers as s
 from .base import ERRORS, TransactionEndpoint
 from .parsers import StrictJSONParser
 
-
-
 LOCKED = OpenApiResponse(description=(
     "too many failed logins (docs/accounts.md): `details.rule` names the limit "
     "(`accounts.login_limit_per_account_and_address`, `accounts.login_limit_per_address`, "

@@ -8,7 +8,6 @@ only through bidding.services.draws."""
 
 from django import forms
 from django.contrib import admin
-
 from django.db import transaction as db_transaction
 
 from trading.errors import InvalidInput, RuleViolation

@@ -18,6 +18,7 @@ from bidding.models import Challenge, OpeningRecord, PanelMember
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
+    custodian_share,
     form_group,
     issue_notice,
     make_inquiry_world,
@@ -28,8 +29,8 @@ from tests.trading.inquiry_world import (
 )
 from trading import clock, workdays
 from trading.models import Transaction
-from trading.procedures.inquiry.models import InquiryRound
 from trading.procedures.inquiry import services
+from trading.procedures.inquiry.models import InquiryRound
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -150,7 +151,7 @@ def test_api_assessment_report_challenge_and_answer_refuse_bad_input(iw):
     member = PanelMember.objects.filter(transaction=iw.tx).first()
     expert = api(member.user)
     base = f"/api/v1/transactions/{iw.tx.code}/inquiry"
-    commitment = OpeningRecord.objects.filter(opening__transaction=iw.tx).first().quote.commitment
+    commitment = OpeningRecord.objects.filter(opening__bid_round__transaction=iw.tx).first().bid.commitment
     valid = {"commitment": commitment, "responsive": True, "reason": "满足需求"}
     for _value, payload in each(valid, "commitment", ["", "0" * 64, "zz", None, [], 5, "\x00" * 64]):
         refused(expert.post(f"{base}/assessments/", payload, format="json"))
@@ -204,16 +205,22 @@ def test_api_quotes_and_opening_refuse_bad_input(iw):
     pass_deadline(iw)
     clerk = api(iw.world.clerk)
     url = f"/api/v1/transactions/{iw.tx.code}/opening/"
-    good = {"secrets": [{"username": iw.world.clerk.username, "passphrase": PASSPHRASES["clerk"]},
-                        {"username": iw.world.supervisor.username, "passphrase": PASSPHRASES["supervisor"]}]}
+    good = {"shares": [
+        {"username": iw.world.clerk.username,
+         "share": custodian_share(iw.tx, iw.world.clerk, PASSPHRASES["clerk"])[1].hex()},
+        {"username": iw.world.supervisor.username,
+         "share": custodian_share(iw.tx, iw.world.supervisor, PASSPHRASES["supervisor"])[1].hex()}]}
     for value in ["", "nobody", None, [], {}, 5, "a\x00b", "x" * 200, iw.world.bidder.username]:
-        bad = {"secrets": [{"username": value, "passphrase": "x"}, good["secrets"][1]]}
+        bad = {"shares": [{"username": value, "share": "ab" * 32}, good["shares"][1]]}
         refused(clerk.post(url, bad, format="json"))
-    for value in ["", "wrong passphrase", None, [], "x" * 2000, "a\x00b", "\ud800"]:
-        bad = {"secrets": [{"username": iw.world.clerk.username, "passphrase": value}, good["secrets"][1]]}
+    # (wrong shares count against the custodian: fewer than its tries here)
+    for value in ["", "not hex", None, [], "ab" * 2000, "a\x00b", "\ud800", "ab" * 32, "٣" * 64]:
+        bad = {"shares": [{"username": iw.world.clerk.username, "share": value}, good["shares"][1]]}
         refused(clerk.post(url, bad, format="json"))
-    for value in [None, "", [], {}, "x", [None], ["x"], [{}], good["secrets"][:1], [good["secrets"][0]] * 2]:
-        refused(clerk.post(url, {"secrets": value}, format="json"))
+    for value in [None, "", [], {}, "x", [None], ["x"], [{}], good["shares"][:1], [good["shares"][0]] * 2]:
+        refused(clerk.post(url, {"shares": value}, format="json"))
+    refused(clerk.post(url, {"secrets": [{"username": iw.world.clerk.username, "passphrase": PASSPHRASES["clerk"]}]},
+                       format="json"))  # a passphrase is never taken
     assert stage_of(iw) == "quotes_closed"
     assert clerk.post(url, good, format="json").status_code == 200
 

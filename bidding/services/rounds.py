@@ -20,7 +20,16 @@ from trading import clock
 from trading.errors import InvalidInput, RuleViolation, StageConflict
 from trading.models import Transaction
 
-from ..models import Admission, AdmissionMethod, AdmissionRule, Bid, BidPolicy, BidRound, BidStatus, Company
+from ..models import (
+    Admission,
+    AdmissionMethod,
+    AdmissionRule,
+    Bid,
+    BidPolicy,
+    BidRound,
+    BidStatus,
+    Company,
+)
 
 PART_NAME_MAX = 16
 

@@ -3,12 +3,12 @@ rules, keys that cannot be replaced while an opening needs them nor without the 
 password, replacements ledgered, the opening key split among custodians of different roles
 with its ledger entry, admissions kept secret (bidding/services/rounds.py)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import translation
 
 from bidding import crypto
-from datetime import timedelta
-
 from bidding.models import Admission, CustodianKey, OpeningKey
 from bidding.services import custodians as sealed
 from bidding.services import rounds

@@ -200,7 +200,7 @@ def test_a_custodian_signs_in_on_the_clerks_device_to_receive_its_share_bundle()
         assert refused.status_code == 400 and "error" in refused.json()
         answer = client.post(url, {"custodian": r.world.supervisor.pk, "password": "pw-for-tests-1"})
         assert answer.status_code == 200
-        bundle = answer.json()
+        assert answer.json()["label"] == f"user:{r.world.supervisor.pk}"
         # The bundle opens with the custodian's passphrase on the custodian's side only.
         share = crypto.open_share_with_passphrase(crypto.parse_bundle(answer.content), PASSPHRASES[Role.SUPERVISOR])
         assert share == r.share(Role.SUPERVISOR)[1]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bidding.models import Draw, PanelMember
+from bidding.selectors_sealed import round_of
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
@@ -15,7 +16,6 @@ from tests.trading.inquiry_world import (
     settle,
 )
 from trading import clock
-from bidding.selectors_sealed import round_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("ledger_transactional_db")]
 

@@ -1,10 +1,9 @@
 """The 13-computers inquiry's people and a helper to walk it, for the inquiry tests."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-
-import json
 
 from django.conf import settings
 

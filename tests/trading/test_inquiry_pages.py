@@ -4,13 +4,12 @@ comparison table and the award, when."""
 from datetime import timedelta
 
 import pytest
-
-from bidding.selectors_sealed import round_of
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from bidding.models import OpeningRecord, PanelMember
+from bidding.selectors_sealed import round_of
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,

@@ -30,9 +30,9 @@ from tests.trading.inquiry_world import (
 from trading import clock, workdays
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Notice, Transaction
+from trading.procedures.inquiry import services
 from trading.procedures.inquiry.models import InquiryRound
 from trading.procedures.inquiry.selectors import inquiry_overview
-from trading.procedures.inquiry import services
 from trading.services.transitions import transaction_transition
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

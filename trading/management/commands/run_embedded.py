@@ -7,7 +7,6 @@ import signal
 import socket
 
 import uvicorn
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
