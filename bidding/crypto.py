@@ -21,6 +21,11 @@ bidder's `python -m bidding.seal` uses exactly this code.
   in the browser is static/js/custodian.js, offline `python -m bidding.custodian`): the
   server then receives that share, which rebuilds that round's key and nothing else,
   never the passphrase that unlocks the custodian's shares of every round.
+
+Why this module is long: it is the one cryptographic module the server, the bidder's
+`bidding.seal` and the custodian's `bidding.custodian` share byte for byte (and that
+static/js/custodian.js mirrors): envelopes, opening keys, custodian keys and share
+bundles are read and audited together, as one specification.
 """
 
 import hashlib

@@ -15,6 +15,10 @@ Draws of algorithm version 1 (whose seed was published when performed) are check
 by the version 1 rules.
 Exit status: 0 all good, 1 something differs, 2 a usage problem (a file or key that
 cannot be read, no such draw).
+
+Why this module is long: it is an offline verifier a supervisor runs on a downloaded
+export, meant to be read in one place against docs/draws.md: both draw versions, the
+export and checkpoint checks and the command line.
 """
 
 import argparse

@@ -21,6 +21,9 @@ The price never leaves this machine unencrypted. No Django, no database: only
 
 Exit status: 0 sealed; 1 the station's answers did not check out (or not yet), nothing
 written; 2 a usage error, or a key URL that does not answer with an opening key.
+
+Why this module is long: it is a bidder's offline tool, one module to read before
+trusting it: its checks of the opening key against the ledger come before the sealing.
 """
 
 import argparse

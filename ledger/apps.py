@@ -8,6 +8,8 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Public ledger")
 
     def ready(self):
+        # Imported here: ledger.db uses the models, which are not ready when this module is
+        # imported (the AppConfig exception of tests/test_architecture.py).
         from . import db
 
         # After every migrate (and every test flush) the log head exists and the

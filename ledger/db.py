@@ -12,6 +12,8 @@ so a restored or re-migrated database always has them.
 
 from django.db import connections
 
+from .models import LogHead
+
 PROTECTED_TABLES = ("ledger_entry", "ledger_checkpoint")
 
 _PG_FUNCTION = """
@@ -78,8 +80,6 @@ def drop_immutability_triggers_for_test_flush(connection):
 
 def ensure_log_ready(using="default", **kwargs):
     """post_migrate: the log head row exists and the triggers are installed."""
-    from .models import LogHead
-
     connection = connections[using]
     tables = connection.introspection.table_names()
     if "ledger_loghead" not in tables:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -20,10 +21,10 @@ ENTRY_LABELS = {
 def _reference_data(sender, using="default", **kwargs):
     """After migrate, and after a test's flush empties every table: the default rule sets
     and the seeded holiday calendar exist (migration 0003 creates them the first time)."""
-    from django.db import connections
-
     if "trading_ruleset" not in connections[using].introspection.table_names():
         return
+    # Imported here, not at the top: an AppConfig module is imported before the models are
+    # ready, and these modules use the models (the one exception: tests/test_architecture.py).
     from .rulesets import default_rule_sets_create
     from .workdays import calendar_years_seed
 

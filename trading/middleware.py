@@ -7,8 +7,12 @@ import asyncio
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.http import JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from .views.public import bad_request
 
 
 class ChineseFirstLocaleMiddleware:
@@ -40,11 +44,6 @@ class RefuseNulMiddleware:
 
     def __call__(self, request):
         if self._has_nul(request):
-            from django.http import JsonResponse
-            from django.utils.translation import gettext as _
-
-            from .views.public import bad_request
-
             message = _("The request contains a NUL character (\\0), which no address or form field may hold.")
             if request.path.startswith(("/api/", "/ledger/")):
                 return JsonResponse({"error": {"code": "invalid_input", "message": message}}, status=400)

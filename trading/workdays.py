@@ -23,6 +23,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
+from chinese_calendar import constants as calendar_constants
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
@@ -122,16 +124,13 @@ def working_days_deadline(moment: datetime, n: int) -> datetime:
 # --- Entering years ---------------------------------------------------------------------
 
 def package_version() -> str:
-    import chinese_calendar
-
     return chinese_calendar.__version__
 
 
 def package_days(year: int) -> list[tuple[date, str, str]]:
     """The (date, kind, Chinese name) of the package's official data for `year`; [] if it
     has none."""
-    from chinese_calendar import constants
-
+    constants = calendar_constants
     chinese = {h.value: h.chinese for h in constants.Holiday}
     days = [(d, DayKind.HOLIDAY.value, n) for d, n in constants.holidays.items() if d.year == year]
     days += [(d, DayKind.WORKDAY.value, n) for d, n in constants.workdays.items() if d.year == year]
@@ -197,9 +196,7 @@ def calendar_years_seed(*, user=None) -> list[int]:
     """Enter every year the pinned package has data for and the calendar lacks; returns
     them. The data migration 0003 does it on migrate; this restores the seeded years where
     a test's flush emptied every table, or after a newer package is installed."""
-    from chinese_calendar import constants
-
-    years = sorted({d.year for d in constants.holidays} | {d.year for d in constants.workdays})
+    years = sorted({d.year for d in calendar_constants.holidays} | {d.year for d in calendar_constants.workdays})
     present = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
     missing = [year for year in years if year not in present]
     for year in missing:
