@@ -136,3 +136,24 @@ def test_run_embedded_is_refused_in_production_before_printing_demo_passwords(se
     assert started == []
     assert DEMO_PASSWORD not in out.getvalue()
     assert all(p not in out.getvalue() for p in DEMO_CUSTODIAN_PASSPHRASES.values())
+
+
+def test_make_runs_order_gives_the_demo_a_checkpoint_of_the_empty_log_first(sequenced):
+    """docs/ledger.md: the history of checkpoints starts with the empty log (size 0), the
+    demo's too: `make run` runs ledger_keygen before seed_demo records anything."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ledger.models import Checkpoint
+
+    out = StringIO()
+    call_command("ledger_keygen", "--if-missing", stdout=out)
+    assert "empty log" in out.getvalue()
+    with clock.frozen_at(MONDAY):
+        seed_demo()
+    sequenced()
+    sizes = list(Checkpoint.objects.order_by("size").values_list("size", flat=True))
+    assert sizes[0] == 0 and sizes[-1] > 0
+    call_command("ledger_keygen", "--if-missing", stdout=StringIO())  # again: nothing more signed at size 0
+    assert Checkpoint.objects.filter(size=0).count() == 1
