@@ -58,7 +58,7 @@ check-deploy: $(STAMP)
 	STATION_MODE=production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	DJANGO_ALLOWED_HOSTS=trading.example.gov.cn DATABASE_URL=postgres://localhost/x \
 	CELERY_BROKER_URL=redis://localhost:6379/0 LEDGER_ORIGIN=trading.example.gov.cn/ledger \
-	LEDGER_SIGNING_KEY_FILE=/run/secrets/ledger.key \
+	LEDGER_SIGNING_KEY_FILE=/run/secrets/ledger.key STATION_SITE_URL=https://trading.example.gov.cn \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean-demo:

@@ -41,6 +41,19 @@ def _bidding_roles(transaction, user) -> set[str]:
     return roles
 
 
+def _participants(transaction):
+    """The panel of the current round, the representatives of the companies admitted to it,
+    and the custodians of its opening keys."""
+    users = {m.user for m in transaction.panel.filter(round=transaction.round).select_related("user")}
+    for admission in transaction.admissions.filter(bid_round__procedure_round=transaction.round) \
+            .select_related("company"):
+        users |= set(admission.company.representatives.all())
+    for round_ in transaction.bid_rounds.filter(procedure_round=transaction.round):
+        for key in round_.opening_keys.all():
+            users |= {share.custodian for share in key.shares.select_related("custodian")}
+    return users
+
+
 class BiddingConfig(AppConfig):
     name = "bidding"
     verbose_name = _("Bidding")
@@ -48,4 +61,10 @@ class BiddingConfig(AppConfig):
     def ready(self):
         registry.add_visibility(_panel_or_admitted)
         registry.add_viewer_roles(_bidding_roles)
+        registry.add_participants(_participants)
+        # Imported here: bidding.todos uses the models, not ready when this module is
+        # imported (the AppConfig exception of tests/test_architecture.py).
+        from .todos import bidding_todos
+
+        registry.add_todo_provider(bidding_todos)
         registry.add_entry_labels(ENTRY_LABELS)

@@ -289,6 +289,27 @@ PERIODIC_JOBS = [
 # periodic jobs every EMBEDDED_TICK_SECONDS.
 EMBEDDED_TICK_SECONDS = float(os.environ.get("EMBEDDED_TICK_SECONDS", "1"))
 
+# --- Messages: e-mail and SMS (docs/notifications.md) -----------------------------------
+# Where links in messages point.
+STATION_SITE_URL = os.environ.get("STATION_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION and not STATION_SITE_URL:
+    raise ImproperlyConfigured("STATION_SITE_URL must be set when STATION_MODE=production (links in e-mails)")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "station@localhost")
+if PRODUCTION:
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+else:
+    # The embedded mode prints e-mails on the server's console (`make run`'s terminal).
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# A dotted path to a class with send(user, text), or empty: no SMS.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -23,6 +23,8 @@ PACKAGES = ["api", "bidding", "config", "ledger", "trading"]
 FUNCTION_IMPORTS_ALLOWED = {
     ("ledger/apps.py", "ready"): "an AppConfig's ready(): ledger.db uses the models",
     ("trading/apps.py", "_reference_data"): "an AppConfig's post_migrate handler: rulesets and workdays use the models",
+    ("bidding/apps.py", "ready"): "an AppConfig's ready(): bidding.todos uses the models",
+    ("trading/apps.py", "ready"): "an AppConfig's ready(): registers the Celery tasks, which use the models",
 }
 LONG_MODULE_LINES = 400
 

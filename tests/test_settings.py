@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "LEDGER_ORIGIN": "trading.example.gov.cn/ledger",
     "LEDGER_SIGNING_KEY_FILE": "/run/secrets/ledger.key",
+    "STATION_SITE_URL": "https://trading.example.gov.cn",
 }
 
 
@@ -34,7 +35,8 @@ def test_production_settings_pass_check_deploy():
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL",
-                                     "LEDGER_SIGNING_KEY_FILE", "DJANGO_ALLOWED_HOSTS", "LEDGER_ORIGIN"])
+                                     "LEDGER_SIGNING_KEY_FILE", "DJANGO_ALLOWED_HOSTS", "LEDGER_ORIGIN",
+                                     "STATION_SITE_URL"])
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = manage("check", env=env)

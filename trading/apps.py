@@ -39,3 +39,6 @@ class TradingConfig(AppConfig):
     def ready(self):
         post_migrate.connect(_reference_data, sender=self)
         registry.add_entry_labels(ENTRY_LABELS)
+        # Celery knows the app's tasks in every process (the web's too, which queues them by
+        # name: trading/services/messages.py); imported here because they use the models.
+        from . import tasks  # noqa: F401

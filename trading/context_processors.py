@@ -1,11 +1,16 @@
-"""Template context shared by every page: the user's roles, for the navigation."""
+"""Template context shared by every page: the user's roles and unread messages, for the
+navigation."""
 
 from django.conf import settings
+
+from .services.messages import unread_count
 
 
 def station_context(request):
     user = getattr(request, "user", None)
     roles = set()
+    unread = 0
     if user is not None and user.is_authenticated:
         roles = {m.role for m in user.memberships.all()}
-    return {"user_roles": roles, "ledger_origin": settings.LEDGER_ORIGIN}
+        unread = unread_count(user)
+    return {"user_roles": roles, "ledger_origin": settings.LEDGER_ORIGIN, "unread_messages": unread}

@@ -120,3 +120,47 @@ def entry_label(kind: str) -> str:
         if kind in procedure.entry_labels:
             return procedure.entry_labels[kind]
     return _entry_labels.get(kind, kind)
+
+
+# --- to-dos and who takes part -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Todo:
+    """A step that waits for a user: what (`label`), where (`transaction`, `link`), by when
+    (`due`, a real moment, or None) and by which rule (`rule`, its source), computed from
+    the procedures' state, never kept by hand."""
+
+    transaction: object
+    label: str
+    link: str
+    due: object = None
+    rule: str = ""
+
+
+_todo_providers: list[Callable] = []
+_participants: list[Callable] = []
+
+
+def add_todo_provider(provider: Callable) -> None:
+    """Register `provider(user, transactions) -> list[Todo]`: steps another layer knows
+    that are not stage changes (assess the offers, present a custodian's share, submit an
+    offer before the deadline...)."""
+    _todo_providers.append(provider)
+
+
+def todo_providers() -> list[Callable]:
+    return list(_todo_providers)
+
+
+def add_participants(participants: Callable) -> None:
+    """Register `participants(transaction) -> iterable of users` who take part in a
+    transaction beyond the station's staff and the owning unit (its panel, the
+    representatives of the parties admitted to its current round, its custodians)."""
+    _participants.append(participants)
+
+
+def participants(transaction) -> set:
+    found = set()
+    for function in _participants:
+        found |= set(function(transaction))
+    return found

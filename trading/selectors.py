@@ -1,6 +1,8 @@
 """Reads of the trading domain: who sees which transactions."""
 
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from . import registry, rules
 from .models import Document, DocumentPurpose, Notice, Role, Stage, Transaction
@@ -166,3 +168,48 @@ def document_purposes_for(tx, user) -> set[str]:
 
 def documents_for(tx, user):
     return Document.objects.filter(transaction_id=tx.pk, purpose__in=document_purposes_for(tx, user))
+
+
+# --- to-dos ---------------------------------------------------------------------------------
+
+_ENDED = (Stage.ARCHIVED, Stage.WITHDRAWN)
+
+
+def todos_for(user, transaction=None) -> list[registry.Todo]:
+    """What waits for `user` now, computed from the procedures (docs/notifications.md): the
+    moves of each transaction it sees whose rules hold (not the destructive ones: refusing,
+    suspending, terminating are no one's to-do), a draft to complete, and what other layers
+    register (an offer to submit, a share to present, offers to assess, a challenge to
+    answer). Earliest deadline first."""
+    if user is None or not user.is_authenticated:
+        return []
+    rows = visible_transactions(user).exclude(stage__in=_ENDED)
+    if transaction is not None:
+        rows = rows.filter(pk=transaction.pk)
+    transactions = [tx.as_procedure() for tx in rows[:200]]
+    todos = []
+    for tx in transactions:
+        link = reverse("transaction-detail", args=[tx.code])
+        for move in available_transitions(tx, user):
+            if move.custom.get("danger") or move.name in _NOT_TODOS:
+                continue
+            due, rule = tx.due_of(move.name) or (None, "")
+            todos.append(registry.Todo(transaction=tx, label=tx.action_label(move.name), link=link, due=due,
+                                       rule=rule))
+        # A move that is this user's but not possible yet: its to-do says what comes first.
+        for move, why in closed_transitions(tx, user):
+            if move.custom.get("danger") or move.name in _NOT_TODOS:
+                continue
+            due, _rule = tx.due_of(move.name) or (None, "")
+            todos.append(registry.Todo(transaction=tx, label=tx.action_label(move.name), link=link, due=due,
+                                       rule=str(_("not yet: %(why)s")) % {"why": why}))
+        if tx.stage == Stage.DRAFT and Role.PURCHASER in roles_towards(tx, user) and not any(
+                t.transaction is tx for t in todos):
+            todos.append(registry.Todo(transaction=tx, label=str(_("complete the draft and submit it")), link=link))
+    for provider in registry.todo_providers():
+        todos += provider(user, transactions)
+    return sorted(todos, key=lambda t: (t.due is None, t.due or 0, t.transaction.code))
+
+
+# Moves that are possible but not anyone's duty.
+_NOT_TODOS = {"archive", "resume", "restart"}

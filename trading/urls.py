@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, public, work
+from .views import accounts, inbox, public, work
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/logout/", accounts.logout_view, name="logout"),
     path("work/", work.home, name="work"),
+    path("work/inbox/", inbox.inbox_page, name="inbox"),
+    path("work/inbox/read/", inbox.inbox_all_read, name="inbox-all-read"),
+    path("work/inbox/<int:pk>/", inbox.message_page, name="message"),
     path("work/transactions/new/", work.transaction_new, name="transaction-new"),
     path("work/transactions/<str:code>/", work.transaction_detail, name="transaction-detail"),
     path("work/transactions/<str:code>/edit/", work.transaction_edit, name="transaction-edit"),

@@ -18,6 +18,7 @@ from ledger.recording import ledger_record
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import NoticeKind, Role, Transaction
+from trading.services.messages import queue_notify_waiting
 from trading.services.notices import notice_publish
 from trading.services.ticks import refresh_next_check
 from trading.text import clean_id, clean_text
@@ -69,6 +70,7 @@ def challenge_file(*, transaction, user, company, text, until, eligible, kind=Ch
         ledger_record(kind="challenge.filed", subject=tx.code, actor=ledger_actor(Role.BIDDER, user.ledger_name()),
                       data=data)
         refresh_next_check(tx)
+        queue_notify_waiting(tx, user)  # the station's clerks: a challenge to answer
     return challenge
 
 

@@ -5,6 +5,7 @@ a proxy class and keeps its own data in its own models, registered in trading/re
 """
 
 from .documents import Document, DocumentPurpose
+from .messages import Message, MessageKind
 from .milestones import Milestone
 from .notices import Notice, NoticeKind
 from .people import LoginAddress, LoginFailure, Membership, Role, Station, Unit, User
@@ -26,6 +27,8 @@ __all__ = [
     "LoginFailure",
     "Milestone",
     "Membership",
+    "Message",
+    "MessageKind",
     "Role",
     "Stage",
     "Station",

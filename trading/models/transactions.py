@@ -303,6 +303,11 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
         self.reason = reason
         return {"reason": reason, **extra}
 
+    def due_of(self, action: str):
+        """(real moment, the rule's source) by which the move `action` is due, or None:
+        what the to-do lists show. Procedures override."""
+        return None
+
     def wake_times(self) -> list:
         """Real moments at which a time-driven move of the procedure may become due (the
         clock's tick looks again then); procedures override."""

@@ -3,20 +3,25 @@ notices, contracts) and what it sends to one supplier (award and result letters)
 
 A public notice's text is hashed into the ledger (`notice.published`); a change to a
 published notice is a new notice that names the one it changes (`notice.changed`, with
-both digests), so the original stays readable and the history is in the log.
+both digests), so the original stays readable and the history is in the log. Every
+notice is also sent to the people it concerns (their inbox and e-mail).
 """
 
 import hashlib
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from ledger.recording import actor as ledger_actor
 from ledger.recording import ledger_record
 
-from .. import clock
+from .. import clock, registry
 from ..errors import InvalidInput
-from ..models import Notice, Role
+from ..models import MessageKind, Notice, Role, User
 from ..text import clean_text
+from .messages import message_send
 
 
 def _digest(body: str) -> str:
@@ -42,7 +47,23 @@ def notice_publish(transaction, *, kind, title, body, user=None, addressee=None,
         ledger_record(kind="notice.published", subject=transaction.code, actor=_actor(user),
                       data={"kind": kind, "round": transaction.round, "title": notice.title,
                             "sha256": notice.sha256, **(ledger_data or {})})
+    _send(transaction, notice)
     return notice
+
+
+def _send(transaction, notice) -> None:
+    """Every notice reaches the people it concerns: an addressed one the company's
+    representatives; a public one the owning unit's purchasers and everyone who takes part
+    (the panel, the admitted parties' representatives, the custodians: registry)."""
+    if notice.addressee_id is not None:
+        recipients = list(notice.addressee.representatives.all())
+    else:
+        recipients = set(User.objects.filter(memberships__unit_id=transaction.unit_id,
+                                             memberships__role=Role.PURCHASER))
+        recipients |= registry.participants(transaction)
+    with override(settings.LANGUAGE_CODE):
+        message_send(recipients=recipients, transaction=transaction, kind=MessageKind.NOTICE,
+                     subject=notice.title, body=notice.body, link=reverse("notice-detail", args=[notice.pk]))
 
 
 def notice_change(transaction, *, original: Notice, title, body, user, reason, now=None) -> Notice:

@@ -21,6 +21,7 @@ from .. import clock, registry, rules
 from ..errors import InvalidInput, NotFound, NotPermitted, RuleViolation, StageConflict
 from ..models import Role, Stage, Transaction
 from ..text import clean_text
+from .messages import queue_notify_waiting
 
 
 def _fsm_transition(obj, action):
@@ -102,6 +103,7 @@ def transaction_transition(*, code: str, action: str, user, expected_stage: str 
             obj, action=action, before=before, user=None if system else user,
             role="system" if system else role, extra=extra,
         )
+        queue_notify_waiting(obj, None if system else user)
     return obj
 
 

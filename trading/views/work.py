@@ -17,6 +17,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..forms import DocumentForm, TransactionForm
 from ..models import Role, Unit
 from ..services.transactions import document_attach, transaction_create, transaction_update_draft
+from ..services.messages import inbox
 from ..services.transitions import transaction_transition
 
 
@@ -33,6 +34,8 @@ def home(request):
         "open_procedures": selectors.public_transactions()[:50]
         if roles & {Role.BIDDER, Role.EXPERT} else [],
         "panel_seats": user.panel_seats.select_related("transaction").order_by("-transaction__created_at")[:50],
+        "todos": selectors.todos_for(user),
+        "messages_unread": inbox(user).filter(read_at__isnull=True)[:5],
     }
     return render(request, "work/home.html", context)
 

@@ -38,7 +38,7 @@ from trading.models.transactions import holds_role
 from . import rules
 from .records import InquiryStage
 from .services import after_result, evaluation, group, notice, quotes, result
-from .services.common import bid_round_of, round_of
+from .services.common import bid_round_of, round_of, source
 
 
 def system_only(instance, user):
@@ -157,6 +157,17 @@ class Inquiry(Transaction):
         return quotes.on_termination(self)
 
     # --- the clock ---------------------------------------------------------------------
+
+    DUE = {"confirm_award": ("confirm_by", "confirm_working_days"),
+           "publish_result": ("result_due_by", "result_publish_working_days"),
+           "record_contract": ("contract_due_by", "contract_days")}
+
+    def due_of(self, action):
+        if action not in self.DUE:
+            return None
+        field, param = self.DUE[action]
+        moment = getattr(round_of(self), field)
+        return (moment, source(self, param)) if moment else None
 
     def wake_times(self):
         """When a time-driven move of the current stage may become due (real moments)."""
