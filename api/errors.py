@@ -3,12 +3,15 @@
     {"error": {"code": "stage_conflict", "message": "...", "details": {...}}}
 
 Domain errors map to statuses here: invalid input 400, not permitted 403, not found 404,
-stage conflict 409 ("already changed"), rule violation 422, login locked 429.
+stage conflict 409 ("already changed"), rule violation 422, login locked 429. Every error
+body goes out through `ErrorOutput`, the schema every endpoint names for its error statuses
+(api/base.py, `errors`).
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,16 +28,43 @@ STATUS_BY_CODE = {
 }
 
 
+@extend_schema_field({
+    "type": "object",
+    "properties": {
+        "rule": {"type": "string", "description": "the rule that refuses it (422, 429), e.g. `inquiry.quote_period`"},
+        "fields": {"description": "a refused request body (400): the messages per field, nested as the body is"},
+        "field": {"type": "string", "description": "the field the message is about"},
+        "stage": {"type": "string", "description": "the transaction's stage (409)"},
+        "retry_after": {"type": "integer", "description": "seconds to wait before trying again (429)"},
+    },
+    "additionalProperties": {"type": ["string", "integer"]},
+})
+class ErrorDetailsField(serializers.JSONField):
+    """What the error is about; only what a client may act on (text and numbers)."""
+
+
+class ApiError(serializers.Serializer):
+    code = serializers.CharField(help_text="`invalid_input`, `login_failed`, `not_authenticated`, "
+                                           "`authentication_failed`, `token_expired`, `not_permitted`, `not_found`, "
+                                           "`stage_conflict`, `rule_violation`, `login_locked`...")
+    message = serializers.CharField(help_text="in the client's language (Accept-Language)")
+    details = ErrorDetailsField(required=False)
+
+
+class ErrorOutput(serializers.Serializer):
+    error = ApiError()
+
+
 def error_body(code, message, details=None):
     error = {"code": code, "message": str(message)}
     if details:
         error["details"] = details
-    return {"error": error}
+    return ErrorOutput({"error": error}).data
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        details = {k: v for k, v in exc.details.items() if isinstance(v, str | int)}
+        details = {k: v for k, v in exc.details.items() if isinstance(v, str | int) and not isinstance(v, bool)}
         if getattr(exc, "rule", None):
             details["rule"] = exc.rule
         return Response(error_body(exc.code, exc.message, details),

@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 from trading import selectors
 from trading.models import Notice
 
-from .base import ERRORS
+from .base import PUBLIC_401, errors
+from .serializers import MomentText
 
 
 def _ts(moment):
@@ -27,7 +28,7 @@ class NoticeOutput(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField()
     sha256 = serializers.CharField()
-    published_at = serializers.CharField()
+    published_at = MomentText()
 
 
 def _out(n):
@@ -41,7 +42,7 @@ class NoticeListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(operation_id="notices_list", parameters=[OpenApiParameter("code", str, required=False)],
-                   responses={200: NoticeOutput(many=True)})
+                   responses={200: NoticeOutput(many=True), **errors(401, described={401: PUBLIC_401})})
     def get(self, request):
         rows = selectors.public_notices()
         if request.query_params.get("code"):
@@ -52,7 +53,8 @@ class NoticeListView(APIView):
 class NoticeDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="notice_retrieve", responses={200: NoticeOutput, 404: ERRORS[404]})
+    @extend_schema(operation_id="notice_retrieve", responses={
+        200: NoticeOutput, **errors(401, 404, described={401: PUBLIC_401, 404: "`not_found`: no such public notice"})})
     def get(self, request, pk):
         n = Notice.objects.filter(pk=pk, addressee__isnull=True).select_related("transaction").first()
         if n is None:

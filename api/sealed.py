@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -39,17 +40,17 @@ from trading.models import User
 from trading.selectors import transition_marked
 from trading.services.transitions import transaction_transition
 
-from .base import PublicTransactionEndpoint
+from .base import MOVE_ERRORS, PUBLIC_401, PublicTransactionEndpoint, errors
 from .parsers import StrictJSONParser
+from .serializers import MomentText
 
-ERRORS = {
-    400: OpenApiResponse(description="invalid input, e.g. an envelope of the wrong size or not base64"),
-    403: OpenApiResponse(description="you do not represent that supplier, or it is not invited"),
-    404: OpenApiResponse(description="no such registered transaction, or nothing to show yet"),
-    409: OpenApiResponse(description="not at the stage where this is possible"),
-    422: OpenApiResponse(description="a rule refuses it (deadline passed, one quote per supplier...); "
-                                     "details.rule names it"),
-}
+QUOTE_ERRORS = errors(*MOVE_ERRORS, described={
+    400: "`invalid_input`: e.g. an envelope of the wrong size or not base64",
+    403: "`not_permitted`: you do not represent that supplier, or it is not invited",
+    404: "`not_found`: no such registered transaction, or it receives no quotes yet",
+    409: "`stage_conflict`: not at the stage where quotes are received",
+    422: "`rule_violation`: a rule refuses it (deadline passed, one quote per supplier...); `details.rule` names it",
+})
 
 
 def _ts(moment):
@@ -67,7 +68,7 @@ class OpeningKeyOutput(serializers.Serializer):
     k = serializers.IntegerField()
     n = serializers.IntegerField()
     envelope_size = serializers.IntegerField()
-    quote_deadline = serializers.CharField(allow_null=True)
+    quote_deadline = MomentText(allow_null=True)
     ledger_seq = serializers.IntegerField(
         allow_null=True, help_text="seq of the `opening_key.created` entry that publishes this key (null until the "
                                    "sequencer has placed it, within a second)")
@@ -79,7 +80,8 @@ class OpeningKeyView(PublicTransactionEndpoint):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpeningKeyOutput, 404: ERRORS[404]})
+    @extend_schema(responses={200: OpeningKeyOutput, **errors(401, 404, described={
+        401: PUBLIC_401, 404: "`not_found`: no such registered transaction, or its round has no opening key yet"})})
     def get(self, request, code):
         tx = self.transaction
         bid_round = sel.round_of(tx)
@@ -115,14 +117,14 @@ class QuoteOutput(serializers.Serializer):
     supplier = serializers.CharField()
     uscc = serializers.CharField()
     commitment = serializers.CharField()
-    received_at = serializers.CharField()
+    received_at = MomentText()
     receipt = serializers.CharField(help_text="the signed note of LEDGER.md section 6")
 
 
-def _quote_out(quote):
-    return QuoteOutput({"code": quote.transaction.code, "round": quote.bid_round.procedure_round,
-                        "supplier": quote.bidder_name, "uscc": quote.bidder_uscc, "commitment": quote.commitment,
-                        "received_at": _ts(quote.received_at), "receipt": quote.receipt}).data
+def _quote(quote) -> dict:
+    return {"code": quote.transaction.code, "round": quote.bid_round.procedure_round,
+            "supplier": quote.bidder_name, "uscc": quote.bidder_uscc, "commitment": quote.commitment,
+            "received_at": _ts(quote.received_at), "receipt": quote.receipt}
 
 
 def _envelope_bytes(request, data) -> bytes:
@@ -152,7 +154,7 @@ class QuoteSubmitView(PublicTransactionEndpoint):
     parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request={"application/json": QuoteInput, "multipart/form-data": QuoteInput},
-                   responses={201: QuoteOutput, 200: QuoteOutput, **ERRORS},
+                   responses={201: QuoteOutput, 200: QuoteOutput, **QUOTE_ERRORS},
                    description="Submit a sealed quote. 201 with the signed receipt; 200 with the same receipt "
                                "when the same idempotency key and envelope were accepted already.")
     def post(self, request, code):
@@ -171,14 +173,14 @@ class QuoteSubmitView(PublicTransactionEndpoint):
             raise Http404(_("%(code)s receives no quotes yet") % {"code": code})
         quote = bid_submit(bid_round=bid_round, company=company, envelope=_envelope_bytes(request, values),
                            user=request.user, idempotency_key=key)
-        return Response(_quote_out(quote),
+        return Response(QuoteOutput(_quote(quote)).data,
                         status=status.HTTP_200_OK if quote.replayed else status.HTTP_201_CREATED)
 
 
 class MyQuotesView(PublicTransactionEndpoint):
-    @extend_schema(responses={200: QuoteOutput(many=True), 404: ERRORS[404]})
+    @extend_schema(responses={200: QuoteOutput(many=True), **errors(401, 404)})
     def get(self, request, code):
-        return Response([_quote_out(q) for q in sel.own_bids(request.user, self.transaction)])
+        return Response(QuoteOutput([_quote(q) for q in sel.own_bids(request.user, self.transaction)], many=True).data)
 
 
 class MyReceiptView(PublicTransactionEndpoint):
@@ -187,8 +189,9 @@ class MyReceiptView(PublicTransactionEndpoint):
 
     @extend_schema(parameters=[OpenApiParameter("commitment", str, required=True,
                                                 description="the quote's commitment (64 hex digits)")],
-                   responses={(200, "text/plain"): OpenApiResponse(description="the signed receipt"),
-                              404: ERRORS[404]})
+                   responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="the signed receipt"),
+                              **errors(401, 404, described={
+                                  404: "`not_found`: no quote of a supplier you represent with this commitment"})})
     def get(self, request, code):
         commitment = (request.query_params.get("commitment") or "").strip().lower()
         quote = next((q for q in sel.own_bids(request.user, self.transaction) if q.commitment == commitment), None)
@@ -223,7 +226,7 @@ class OpeningRecordOutput(serializers.Serializer):
 
 class OpeningOutput(serializers.Serializer):
     round = serializers.IntegerField()
-    opened_at = serializers.CharField()
+    opened_at = MomentText()
     opened_by = serializers.CharField()
     custodians = serializers.ListField(child=serializers.CharField())
     records = OpeningRecordOutput(many=True)
@@ -237,7 +240,7 @@ class ClosedOutput(serializers.Serializer):
 class OpeningStateOutput(serializers.Serializer):
     code = serializers.CharField()
     round = serializers.IntegerField()
-    quote_deadline = serializers.CharField(allow_null=True)
+    quote_deadline = MomentText(allow_null=True)
     closed = ClosedOutput(allow_null=True, help_text="the current round once its deadline passed, else null")
     openings = OpeningOutput(many=True)
 
@@ -269,13 +272,14 @@ class OpeningView(PublicTransactionEndpoint):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
-    @extend_schema(responses={200: OpeningStateOutput, 404: ERRORS[404]},
+    @extend_schema(responses={200: OpeningStateOutput, **errors(401, 404, described={401: PUBLIC_401})},
                    description="Public. Before the deadline `closed` is null and `openings` empty: nothing "
                                "about the quotes is shown.")
     def get(self, request, code):
         return Response(_opening_state(self.transaction))
 
-    @extend_schema(request=OpeningInput, responses={200: OpeningStateOutput, **ERRORS},
+    @extend_schema(request=OpeningInput, responses={200: OpeningStateOutput, **errors(*MOVE_ERRORS, described={
+        400: "`invalid_input`: a share that is malformed or names no user, or not yet at the opening"})},
                    description="The clerk opens the quotes with the shares of at least k custodians, each decrypted "
                                "on the custodian's side (docs/sealed-bids.md); a passphrase never reaches the server.")
     def post(self, request, code):

@@ -2,6 +2,7 @@
 sent; the services decide whether it is acceptable."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,6 +13,7 @@ from trading.models import (
     Station,
     Transaction,
     TransactionType,
+    Unit,
 )
 from trading.selectors import available_transitions, closed_transitions, documents_for
 from trading.text import MAX_ID
@@ -49,6 +51,12 @@ class YuanText(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentText(serializers.CharField):
+    """A moment the view has formatted already: ISO 8601 with its offset, in the station's
+    time or the ledger's UTC form (`2026-12-03T01:00:00.000000Z`). The schema says `date-time`."""
+
+
 class TokenInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False)
@@ -70,6 +78,7 @@ class MembershipOutput(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["station", "role", "unit"]
+        read_only_fields = fields  # an output: the schema marks every field as always present
 
 
 class MeOutput(serializers.Serializer):
@@ -79,15 +88,20 @@ class MeOutput(serializers.Serializer):
     memberships = MembershipOutput(many=True)
 
 
+class UnitOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
 class StationOutput(serializers.ModelSerializer):
-    units = serializers.SerializerMethodField()
+    units = UnitOutput(many=True, read_only=True, help_text="the owning units: `id` is what a transaction is filed with")
 
     class Meta:
         model = Station
         fields = ["code", "name", "county", "units"]
-
-    def get_units(self, obj) -> list[dict]:
-        return [{"id": u.pk, "name": u.name} for u in obj.units.all()]
+        read_only_fields = fields
 
 
 class TransactionCreateInput(serializers.Serializer):
@@ -117,6 +131,7 @@ class DocumentOutput(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = ["id", "name", "purpose", "sha256", "size", "content_type", "uploaded_at"]
+        read_only_fields = fields
 
 
 class DocumentInput(serializers.Serializer):
@@ -134,7 +149,7 @@ class ClosedActionOutput(serializers.Serializer):
 class TransactionOutput(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.StringRelatedField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, read_only=True)
     stage_label = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
     closed_actions = serializers.SerializerMethodField()
@@ -146,6 +161,7 @@ class TransactionOutput(serializers.ModelSerializer):
         fields = ["code", "type", "title", "description", "station", "unit", "amount", "stage",
                   "stage_label", "suspended_from", "created_at", "submitted_at", "registered_at",
                   "sandbox", "documents", "available_actions", "closed_actions"]
+        read_only_fields = fields
 
     def get_sandbox(self, obj) -> int | None:
         """null, or how many times a sandbox transaction's periods are compressed."""

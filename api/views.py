@@ -29,17 +29,14 @@ from trading.services.transactions import (
 from trading.services.transitions import transaction_transition
 
 from . import serializers as s
-from .base import ERRORS, TransactionEndpoint
+from .base import MOVE_ERRORS, TransactionEndpoint, errors
 from .parsers import StrictJSONParser
 
-LOCKED = OpenApiResponse(description=(
-    "too many failed logins (docs/accounts.md): `details.rule` names the limit "
+LOCKED = (
+    "`login_locked`: too many failed logins (docs/accounts.md): `details.rule` names the limit "
     "(`accounts.login_limit_per_account_and_address`, `accounts.login_limit_per_address`, "
     "`accounts.login_slowdown_per_account`), `details.retry_after` and the Retry-After header "
-    "the seconds to wait"))
-UNAUTHENTICATED = OpenApiResponse(description=(
-    "no valid credentials: `not_authenticated`, `authentication_failed` (unknown or revoked token), "
-    "`token_expired`"))
+    "the seconds to wait")
 
 
 class TokenView(APIView):
@@ -49,7 +46,8 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput, 400: ERRORS[400], 429: LOCKED})
+    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput, **errors(400, 415, 429, described={
+        400: "`invalid_input`, or `login_failed`: wrong user name or password", 429: LOCKED})})
     def post(self, request):
         data = s.TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -69,7 +67,7 @@ class LogoutView(APIView):
     browser session, the session ends too."""
 
     @extend_schema(request=None, responses={
-        204: OpenApiResponse(description="the token is deleted"), 401: UNAUTHENTICATED})
+        204: OpenApiResponse(description="the token is deleted"), **errors(401)})
     def post(self, request):
         api_token_revoke(user=request.user)
         if request.auth is None:  # a browser session, not a token
@@ -78,7 +76,7 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses=s.MeOutput)
+    @extend_schema(responses={200: s.MeOutput, **errors(401)})
     def get(self, request):
         user = request.user
         return Response(s.MeOutput({
@@ -88,7 +86,7 @@ class MeView(APIView):
 
 
 class StationListView(APIView):
-    @extend_schema(responses=s.StationOutput(many=True))
+    @extend_schema(responses={200: s.StationOutput(many=True), **errors(401)})
     def get(self, request):
         stations = Station.objects.prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("name")))
         return Response(s.StationOutput(stations, many=True).data)
@@ -99,12 +97,13 @@ def transaction_out(request, obj, status_code=status.HTTP_200_OK):
 
 
 class TransactionListView(APIView):
-    @extend_schema(responses=s.TransactionOutput(many=True))
+    @extend_schema(responses={200: s.TransactionOutput(many=True), **errors(401)})
     def get(self, request):
         rows = selectors.visible_transactions(request.user).prefetch_related("documents")[:500]
         return Response(s.TransactionOutput(rows, many=True, context={"user": request.user}).data)
 
-    @extend_schema(request=s.TransactionCreateInput, responses={201: s.TransactionOutput, **ERRORS})
+    @extend_schema(request=s.TransactionCreateInput, responses={
+        201: s.TransactionOutput, **errors(400, 401, 403, 404, 415, described={404: "`not_found`: no such owning unit"})})
     def post(self, request):
         data = s.TransactionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,11 +116,11 @@ class TransactionListView(APIView):
 
 
 class TransactionDetailView(TransactionEndpoint):
-    @extend_schema(responses={200: s.TransactionOutput, 404: ERRORS[404]})
+    @extend_schema(responses={200: s.TransactionOutput, **errors(401, 404)})
     def get(self, request, code):
         return transaction_out(request, self.transaction)
 
-    @extend_schema(request=s.TransactionUpdateInput, responses={200: s.TransactionOutput, **ERRORS})
+    @extend_schema(request=s.TransactionUpdateInput, responses={200: s.TransactionOutput, **errors(*MOVE_ERRORS)})
     def patch(self, request, code):
         obj = self.transaction
         data = s.TransactionUpdateInput(data=request.data)
@@ -132,12 +131,12 @@ class TransactionDetailView(TransactionEndpoint):
 class DocumentListView(TransactionEndpoint):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses={200: s.DocumentOutput(many=True), 404: ERRORS[404]})
+    @extend_schema(responses={200: s.DocumentOutput(many=True), **errors(401, 404)})
     def get(self, request, code):
         return Response(s.DocumentOutput(selectors.documents_for(self.transaction, request.user), many=True).data)
 
     @extend_schema(request={"multipart/form-data": s.DocumentInput},
-                   responses={201: s.DocumentOutput, **ERRORS})
+                   responses={201: s.DocumentOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         obj = self.transaction
         data = s.DocumentInput(data=request.data)
@@ -154,7 +153,7 @@ class TransitionView(TransactionEndpoint):
 
     parser_classes = [StrictJSONParser, FormParser]
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TransactionOutput, **ERRORS})
+    @extend_schema(request=s.TransitionInput, responses={200: s.TransactionOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code, action):
         obj = self.transaction
         data = s.TransitionInput(data=request.data)

@@ -14,15 +14,16 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from api.base import ERRORS, TransactionEndpoint
+from api.base import MOVE_ERRORS, TransactionEndpoint, errors
 from api.parsers import StrictJSONParser
-from api.serializers import RecordId, TransactionOutput, YuanText
+from api.serializers import MomentText, RecordId, TransactionOutput, YuanText
 from api.views import transaction_out
 from bidding.models import DrawPurpose
 
@@ -109,7 +110,7 @@ class RuleSetRef(serializers.Serializer):
 
 
 class AcceptanceOut(serializers.Serializer):
-    accepted_on = serializers.CharField()
+    accepted_on = serializers.DateField()
     passed = serializers.BooleanField()
     report_sha256 = serializers.CharField()
 
@@ -158,7 +159,7 @@ class ChallengeOut(serializers.Serializer):
     id = serializers.IntegerField()
     supplier = serializers.CharField()
     text = serializers.CharField()
-    filed_at = serializers.CharField()
+    filed_at = MomentText()
     answer = serializers.CharField(allow_null=True)
 
 
@@ -166,7 +167,7 @@ class NoticeRef(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     title = serializers.CharField()
-    published_at = serializers.CharField()
+    published_at = MomentText()
     sha256 = serializers.CharField()
 
 
@@ -175,12 +176,12 @@ class InquiryOutput(serializers.Serializer):
     stage = serializers.CharField()
     round = serializers.IntegerField()
     time_factor = serializers.IntegerField(help_text="1, or the compression of a sandbox's periods")
-    server_now = serializers.CharField(help_text="the server's clock (every time here is a real moment)")
+    server_now = MomentText(help_text="the server's clock (every time here is a real moment)")
     rule_set = RuleSetRef(allow_null=True)
-    quote_deadline = serializers.CharField(allow_null=True)
-    confirm_by = serializers.CharField(allow_null=True)
-    challenge_until = serializers.CharField(allow_null=True)
-    contract_due_by = serializers.CharField(allow_null=True)
+    quote_deadline = MomentText(allow_null=True)
+    confirm_by = MomentText(allow_null=True)
+    challenge_until = MomentText(allow_null=True)
+    contract_due_by = MomentText(allow_null=True)
     acceptance = AcceptanceOut(allow_null=True)
     quote_count = serializers.IntegerField(allow_null=True, help_text="null until the quotes are closed")
     draws = DrawOut(many=True)
@@ -253,8 +254,8 @@ class CompanyOut(serializers.Serializer):
 class ChoicesOutput(serializers.Serializer):
     group_min_size = serializers.IntegerField()
     min_invitees = serializers.IntegerField()
-    earliest_deadline = serializers.CharField(allow_null=True)
-    suggested_deadline = serializers.CharField(allow_null=True)
+    earliest_deadline = MomentText(allow_null=True)
+    suggested_deadline = MomentText(allow_null=True)
     calendar_error = serializers.CharField(allow_null=True)
     supplier_draw_binds = serializers.BooleanField(
         help_text="a supplier draw was performed: invite the drawn suppliers, or give invitation_note")
@@ -288,13 +289,13 @@ class ComparisonOutput(serializers.Serializer):
 # --- views -----------------------------------------------------------------------------------
 
 class InquiryView(InquiryEndpoint):
-    @extend_schema(responses={200: InquiryOutput, 404: ERRORS[404]})
+    @extend_schema(responses={200: InquiryOutput, **errors(401, 404)})
     def get(self, request, code):
         return Response(_overview(self.transaction, request.user))
 
 
 class DrawView(InquiryEndpoint):
-    @extend_schema(request=DrawInput, responses={201: DrawOutput, **ERRORS})
+    @extend_schema(request=DrawInput, responses={201: DrawOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = DrawInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -305,7 +306,7 @@ class DrawView(InquiryEndpoint):
 
 
 class GroupView(InquiryEndpoint):
-    @extend_schema(request=GroupInput, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request=GroupInput, responses={200: TransactionOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = GroupInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -316,7 +317,7 @@ class GroupView(InquiryEndpoint):
 
 
 class NoticeView(InquiryEndpoint):
-    @extend_schema(request=NoticeInput, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request=NoticeInput, responses={200: TransactionOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = NoticeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -330,7 +331,7 @@ class NoticeView(InquiryEndpoint):
 
 
 class AssessmentView(InquiryEndpoint):
-    @extend_schema(request=AssessmentInput, responses={204: None, **ERRORS})
+    @extend_schema(request=AssessmentInput, responses={204: None, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = AssessmentInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -339,7 +340,7 @@ class AssessmentView(InquiryEndpoint):
 
 
 class SignView(InquiryEndpoint):
-    @extend_schema(request=SignInput, responses={204: None, **ERRORS})
+    @extend_schema(request=SignInput, responses={204: None, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = SignInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -374,8 +375,14 @@ class ComparisonCSVRenderer(BaseRenderer):
 class ComparisonView(InquiryEndpoint):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, ComparisonCSVRenderer]
 
-    @extend_schema(responses={200: ComparisonOutput, 403: ERRORS[403], 404: ERRORS[404]},
-                   description="rows of the comparison table; ?format=csv for a spreadsheet")
+    @extend_schema(responses={
+        (200, "application/json"): ComparisonOutput,
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the table for spreadsheets (UTF-8 with BOM)"),
+        **errors(401, 404, media_type="application/json", described={
+            404: "`not_found`: no such inquiry among those you can see, or the table is not yours to see (yet)"}),
+        **{(code, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the error's JSON body as one CSV cell")
+           for code in (401, 404)},
+    }, description="rows of the comparison table; ?format=csv or Accept: text/csv for a spreadsheet")
     def get(self, request, code):
         obj = self.transaction
         if not selectors.inquiry_overview(obj, request.user)["comparison_visible"]:
@@ -390,7 +397,7 @@ class ComparisonView(InquiryEndpoint):
 
 
 class ChoicesView(InquiryEndpoint):
-    @extend_schema(responses={200: ChoicesOutput, 403: ERRORS[403], 404: ERRORS[404]}, description=(
+    @extend_schema(responses={200: ChoicesOutput, **errors(401, 403, 404)}, description=(
         "for the station's clerk: who may be named purchaser's representative or custodian, the "
         "station's supervisors, the active supplier pool (ids for the group and notice requests), "
         "the rule set's numbers and the earliest quote deadline allowed now"))
@@ -407,7 +414,7 @@ class ChoicesView(InquiryEndpoint):
 
 
 class ChallengeView(InquiryEndpoint):
-    @extend_schema(request=ChallengeInput, responses={201: CreatedOutput, **ERRORS})
+    @extend_schema(request=ChallengeInput, responses={201: CreatedOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = ChallengeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -417,7 +424,7 @@ class ChallengeView(InquiryEndpoint):
 
 
 class AnswerView(InquiryEndpoint):
-    @extend_schema(request=AnswerInput, responses={204: None, **ERRORS})
+    @extend_schema(request=AnswerInput, responses={204: None, **errors(*MOVE_ERRORS)})
     def post(self, request, code, challenge_id):
         data = AnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -429,7 +436,8 @@ class AnswerView(InquiryEndpoint):
 class ContractView(InquiryEndpoint):
     parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
 
-    @extend_schema(request={"multipart/form-data": ContractInput}, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": ContractInput},
+                   responses={200: TransactionOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = ContractInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -443,7 +451,8 @@ class ContractView(InquiryEndpoint):
 class AcceptanceView(InquiryEndpoint):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": AcceptanceInput}, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": AcceptanceInput},
+                   responses={200: TransactionOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
         data = AcceptanceInput(data=request.data)
         data.is_valid(raise_exception=True)
