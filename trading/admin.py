@@ -4,6 +4,7 @@ Transactions and documents are shown read-only: they change only through the ser
 which keep the ledger."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +46,12 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "full_name"]
     inlines = [MembershipInline]
 
-    # Every change of a role or of the account's standing is ledgered (account.changed).
+    # Every change of a role or of the account's standing (active, staff, superuser, admin
+    # permissions, a password the administrator sets) is ledgered (account.changed). An
+    # account is switched off, never deleted: deleting it would take its roles untraced.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         before = {}
@@ -54,6 +60,21 @@ class UserAdmin(BaseUserAdmin):
         with db_transaction.atomic():
             super().save_model(request, obj, form, change)
             people.account_flags_record(user=obj, before=before, by=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        before = people.account_permissions(form.instance) if change else set()
+        with db_transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            people.account_permissions_record(user=form.instance, before=before, by=request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        with db_transaction.atomic():
+            before = self.get_object(request, unquote(id))
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=before.pk).first() if before is not None else None
+            if user is not None and user.password != before.password:
+                people.account_changed(user=user, by=request.user, change="password_set")
+        return response
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:

@@ -45,9 +45,12 @@ def resolve_company(user, company) -> Company:
 
 
 def challenge_file(*, transaction, user, company, text, until, eligible, kind=ChallengeKind.RESULT,
-                   period_rule="challenge.period", period_source="") -> Challenge:
+                   period_rule="challenge.period", period_source="", represented_by=None) -> Challenge:
     """`user`, for `company`, files a challenge of `kind` before `until`; `eligible`: the
-    companies that took part (a queryset or list). Pauses the procedure's clock."""
+    companies that took part (a queryset or list); `represented_by`: the moment (the
+    round's deadline) by which `user` must have become the company's representative, so
+    that nobody added to a company afterwards acts in its name about that round. Pauses
+    the procedure's clock."""
     company = resolve_company(user, company)
     with db_transaction.atomic():
         tx = Transaction.objects.select_for_update().get(pk=transaction.pk)
@@ -55,8 +58,16 @@ def challenge_file(*, transaction, user, company, text, until, eligible, kind=Ch
             raise RuleViolation(_("the challenge period ended at %(until)s (%(source)s)")
                                 % {"until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M"),
                                    "source": period_source}, rule=period_rule)
-        if representing_since(user, company) is None:
+        since = representing_since(user, company)
+        if since is None:
             raise NotPermitted(_("you do not represent %(company)s") % {"company": company})
+        if represented_by is not None and since >= represented_by:
+            raise RuleViolation(
+                _("a challenge in the name of %(company)s is filed by someone who represented it at the quote "
+                  "deadline (%(deadline)s); you became its representative on %(since)s")
+                % {"company": company, "deadline": timezone.localtime(represented_by).strftime("%Y-%m-%d %H:%M"),
+                   "since": timezone.localtime(since).strftime("%Y-%m-%d %H:%M")},
+                rule="challenge.represented_at_deadline")
         if company not in list(eligible):
             raise NotPermitted(_("only suppliers that took part may challenge (%(company)s did not)")
                                % {"company": company})

@@ -30,6 +30,7 @@ from trading.text import clean_text
 from .. import selectors
 from ..models import Bid, BidStatus, Company, Conflict, ExpertPoolEntry, Opening, SupplierPoolEntry
 from ..models.companies import Representation
+from ..selectors_sealed import ENDED_STAGES
 from ..uscc import UsccError, uscc_check
 
 SUPPLIER_PREFIX = "S"
@@ -92,7 +93,8 @@ def _already_registered(uscc: str) -> InvalidInput:
     existing = selectors.company_by_uscc(uscc)
     return InvalidInput(
         _("the unified social credit code %(uscc)s is already registered (%(name)s): a company registers "
-          "once; ask its representative to add you") % {"uscc": uscc, "name": existing.name if existing else ""},
+          "once; the station adds further representatives to it: ask the station")
+        % {"uscc": uscc, "name": existing.name if existing else ""},
         field="uscc")
 
 
@@ -209,10 +211,15 @@ def company_subject(company) -> str:
 
 
 def identity_frozen_by(company) -> list:
-    """The company's live offers not yet opened: while there is one, what identifies it in
-    a sealed offer (credit code, name) cannot change."""
+    """The company's live offers not yet opened that still can be: while there is one, what
+    identifies it in a sealed offer (credit code, name) cannot change. An offer whose round
+    was cancelled, whose procedure ended or went on to a new round is never opened: it
+    freezes nothing."""
     live = Bid.objects.filter(company=company, status=BidStatus.LIVE).select_related("bid_round", "transaction")
-    return [bid for bid in live if not Opening.objects.filter(bid_round=bid.bid_round, part=bid.part).exists()]
+    return [bid for bid in live
+            if not bid.bid_round.cancelled and bid.transaction.stage not in ENDED_STAGES
+            and bid.bid_round.procedure_round == bid.transaction.round
+            and not Opening.objects.filter(bid_round=bid.bid_round, part=bid.part).exists()]
 
 
 def company_identity_check(*, company, changed) -> None:

@@ -5,7 +5,12 @@ station's code, and who changed it.
 
     account.changed  subject "user:<id>"  data {"change": "role_added" | "role_removed" |
                      "activated" | "deactivated" | "staff" | "not_staff" | "superuser" |
-                     "not_superuser", "role"?, "station"?}
+                     "not_superuser" | "permissions" | "password_set", "role"?, "station"?,
+                     "granted"?, "revoked"?}
+
+"permissions": the admin permissions ("app.codename") and groups ("group:<name>") the
+account was given or lost; "password_set": an administrator set its password (the
+password itself is never recorded).
 """
 
 from django.db import transaction as db_transaction
@@ -59,3 +64,21 @@ def account_flags_record(*, user, before: dict, by) -> None:
     for field, (on, off) in names.items():
         if field in before and bool(before[field]) != bool(getattr(user, field)):
             account_changed(user=user, by=by, change=on if getattr(user, field) else off)
+
+
+def account_permissions(user) -> set[str]:
+    """What the admin site lets `user` do beyond its roles: its own permissions and groups."""
+    perms = {f"{app}.{codename}" for app, codename in
+             user.user_permissions.values_list("content_type__app_label", "codename")}
+    return perms | {f"group:{name}" for name in user.groups.values_list("name", flat=True)}
+
+
+def account_permissions_record(*, user, before: set, by) -> None:
+    """Ledger the permissions and groups `user` was given or lost since `before`."""
+    after = account_permissions(user)
+    granted, revoked = sorted(after - before), sorted(before - after)
+    if granted or revoked:
+        data = {"granted": granted} if granted else {}
+        if revoked:
+            data["revoked"] = revoked
+        account_changed(user=user, by=by, change="permissions", **data)

@@ -25,9 +25,11 @@ def challenge_file(*, code, user, company, text):
     tx = find(code)
     if tx.stage != InquiryStage.RESULT_PUBLISHED:
         raise StageConflict(_("a challenge is filed while the result's challenge period runs"))
-    invited = [a.company for a in Admission.objects.filter(bid_round=bid_round_of(tx)).select_related("company")]
+    bid_round = bid_round_of(tx)
+    invited = [a.company for a in Admission.objects.filter(bid_round=bid_round).select_related("company")]
     return challenges.challenge_file(transaction=tx, user=user, company=company, text=text,
                                      until=round_of(tx).challenge_until, eligible=invited,
+                                     represented_by=bid_round.deadline,
                                      period_rule="inquiry.challenge_period",
                                      period_source=source(tx, "challenge_working_days"))
 
