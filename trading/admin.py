@@ -136,13 +136,15 @@ import json  # noqa: E402
 
 from django import forms  # noqa: E402
 from django.contrib import messages  # noqa: E402
+from django.contrib.admin.utils import unquote  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.http import HttpResponseRedirect  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from . import rulesets  # noqa: E402
+from . import rulesets, workdays  # noqa: E402
 from .errors import DomainError  # noqa: E402
 from .models import CalendarDay, CalendarYear, DayKind, RuleSet, RuleSetAdoption  # noqa: E402
+from .models.rules import PROVISIONAL_LABEL  # noqa: E402
 
 
 def _copy_fields(target, source_obj):
@@ -307,13 +309,41 @@ class CalendarDayInline(admin.TabularInline):
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
-    list_display = ["year", "source", "day_count", "entered_by", "entered_at"]
+    list_display = ["year", "status", "source", "day_count", "entered_by", "entered_at"]
+    list_filter = ["provisional"]
+    fields = ["year", "source", "provisional", "entered_by", "entered_at"]
     readonly_fields = ["entered_by", "entered_at"]
     inlines = [CalendarDayInline]
+
+    @admin.display(description=_("status"), ordering="provisional")
+    def status(self, obj):
+        return PROVISIONAL_LABEL if obj.provisional else _("official")
 
     @admin.display(description=_("days"))
     def day_count(self, obj):
         return obj.days.count()
+
+    def _warn_provisional(self, request, years):
+        # The demo's stand-ins are marked on every calendar page, with what replaces them.
+        if years:
+            messages.warning(request, _(
+                "%(years)s: provisional calendar (%(label)s), entered by the demo. Enter the official year "
+                "before any real use: its holidays and adjusted working days, the notice as source, and "
+                "untick “provisional”; or run %(command)s.") % {
+                    "years": ", ".join(map(str, years)), "label": PROVISIONAL_LABEL,
+                    "command": workdays.import_command(years[0])})
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            self._warn_provisional(request, list(
+                CalendarYear.objects.filter(provisional=True).values_list("year", flat=True)))
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if obj is not None and obj.provisional:
+            self._warn_provisional(request, [obj.year])
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if not change:

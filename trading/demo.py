@@ -16,8 +16,8 @@ from bidding.services.companies import company_register, expert_pool_add, suppli
 from bidding.services.custodians import custodian_key_set
 from bidding.uscc import check_character
 
-from . import clock
-from .models import CalendarYear, Membership, Role, Station, Unit, User
+from . import clock, workdays
+from .models import Membership, Role, Station, Transaction, Unit, User
 from .services.transactions import document_attach, transaction_create
 from .services.transitions import transaction_transition
 
@@ -112,18 +112,31 @@ def _seed_pools(station, users):
         custodian_key_set(user=users[username], passphrase=passphrase)
 
 
-DEMO_CALENDAR_SOURCE = ("示范数据，仅区分周末，不是国务院节假日安排 / DEMO ONLY: weekends only, not the "
-                        "official holidays; enter the real year before any real use")
+# The source of the demo's provisional years (shown in the admin with the provisional label).
+DEMO_CALENDAR_SOURCE = ("示范数据：临时日历，仅区分周末，不是国务院节假日安排 / DEMO: provisional calendar, "
+                        "weekends only, not the State Council's holidays")
 
 
-def _seed_demo_calendar():
-    """The sandbox demo runs procedure time fast and may reach a year the calendar package
-    has no official data for; the demo enters such years as labelled stand-ins (weekends
-    only), so the walk-through works on any date. A real deployment never does this: it
-    enters the State Council's notice (docs/rules.md)."""
-    this_year = clock.now().year
-    for year in (this_year, this_year + 1):
-        CalendarYear.objects.get_or_create(year=year, defaults={"source": DEMO_CALENDAR_SOURCE})
+def demo_calendar_years() -> list[int]:
+    """The demo's procedure time is compressed, but its periods are counted on the real
+    calendar from today: a quote period begun in late December counts working days of next
+    year, which the calendar package may have no official data for. The demo enters this
+    year and the next, where they have no calendar, as provisional years (weekends only,
+    marked as such wherever they are used), so the walk-through works on any day of the
+    year. Returns the years it entered. A real station never gets them: `seed_demo` is
+    refused in production, and a station enters the State Council's notice (docs/rules.md)."""
+    if settings.PRODUCTION:
+        raise RuntimeError(DEMO_REFUSED_IN_PRODUCTION)
+    this_year = workdays.local_date(clock.now()).year
+    entered = [workdays.calendar_provisional_enter(year=year, source=DEMO_CALENDAR_SOURCE)
+               for year in (this_year, this_year + 1)]
+    return [row.year for row in entered if row is not None]
+
+
+def demo_is_sandbox() -> bool:
+    """The database is the demo's sandbox (`make run`): it holds transactions whose periods
+    are compressed, which production refuses (config/settings.py)."""
+    return Transaction.objects.filter(time_factor__gt=1).exists()
 
 
 def demo_is_seeded() -> bool:
@@ -151,7 +164,7 @@ def seed_demo() -> list[str]:
         User.objects.create_superuser(username="admin", password=DEMO_PASSWORD, full_name="站点管理员",
                                       email="")
         _seed_pools(stations["chengguan"], users)
-        _seed_demo_calendar()
+        demo_calendar_years()
     codes = []
     clerk = users["clerk"]
     for spec in TRANSACTIONS:

@@ -5,7 +5,11 @@ weekend day the State Council made a working day in exchange (调休). The calen
 (`CalendarYear`, `CalendarDay`) is seeded from the pinned `chinesecalendar` package and
 edited in the admin; these functions read the table on every call, so a correction
 counts at once. A year without a `CalendarYear` row has no data: a count that reaches
-into it raises `CalendarMissing` naming the year. Nothing is guessed.
+into it raises `CalendarMissing` naming the year and how to enter it. Nothing is guessed.
+A *provisional* year (`CalendarYear.provisional`: weekends only, no days) is what the demo
+enters for a year without official data (`calendar_provisional_enter`, called by
+`seed_demo` only); it is counted like any year, `provisional_warning` tells the clerk, and
+entering the official year replaces it.
 
 How "N working days" is read (docs/rules.md explains it to station staff): the day of
 the event is not counted; the N working days are the next N working days after it, in
@@ -26,10 +30,12 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from chinese_calendar import constants as calendar_constants
 from django.db import transaction as db_transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput, RuleViolation
 from .models import CalendarDay, CalendarYear, DayKind
+from .models.rules import PROVISIONAL_LABEL
 from .text import clean_text
 
 # Official holidays and 调休 are days of Beijing time, whatever the server's zone.
@@ -37,15 +43,36 @@ CALENDAR_TZ = ZoneInfo("Asia/Shanghai")
 _ONE_DAY = timedelta(days=1)
 
 
+# Where a station enters a year by hand (the admin's "add calendar year" page).
+CALENDAR_ADD_URL_NAME = "admin:trading_calendaryear_add"
+
+
+def import_command(year: int) -> str:
+    """The command that enters `year`: from the installed package if it has the year, else
+    from a CSV file the station prepares from the State Council General Office notice."""
+    if package_days(year):
+        return f"python manage.py calendar_import --year {year}"
+    return f"python manage.py calendar_import --year {year} --csv FILE"
+
+
 class CalendarMissing(RuleViolation):
-    """A working-day count reached a year that has no holiday calendar."""
+    """A working-day count reached a year that has no holiday calendar. The message says
+    which year to enter and the two ways to enter it (docs/rules.md, "Entering a new year")."""
 
     def __init__(self, year: int):
+        admin_url, command = reverse(CALENDAR_ADD_URL_NAME), import_command(year)
+        if package_days(year):
+            how = _("The installed chinesecalendar package has %(year)d: %(command)s, or administration → "
+                    "calendar years → add (%(admin_url)s).")
+        else:
+            how = _("Enter %(year)d from the State Council General Office notice (国务院办公厅关于%(year)d年"
+                    "部分节假日安排的通知): administration → calendar years → add (%(admin_url)s), or "
+                    "%(command)s (a CSV file of lines date,kind,name; docs/rules.md).")
         super().__init__(
             _("no holiday calendar for %(year)d (official holidays and adjusted working days): working-day "
-              "dates in %(year)d cannot be computed until the station enters them "
-              "(administration → calendar years)") % {"year": year},
-            rule="calendar.missing", year=year,
+              "dates in %(year)d cannot be computed until the station enters them. %(how)s")
+            % {"year": year, "how": how % {"year": year, "command": command, "admin_url": admin_url}},
+            rule="calendar.missing", year=year, command=command, admin_url=admin_url,
         )
         self.year = year
 
@@ -121,6 +148,37 @@ def working_days_deadline(moment: datetime, n: int) -> datetime:
     return _start_of(add_working_days(local_date(moment), n) + _ONE_DAY)
 
 
+# --- Provisional years ------------------------------------------------------------------
+
+def provisional_years(first: date, last: date) -> list[int]:
+    """The provisional years among those from `first` to `last` (inclusive)."""
+    return list(CalendarYear.objects.filter(provisional=True, year__gte=first.year, year__lte=last.year)
+                .order_by("year").values_list("year", flat=True))
+
+
+def provisional_warning(moment: datetime, n: int) -> str | None:
+    """What the clerk is told when "n working days after" `moment` counts days of a
+    provisional year (None if it does not): the deadline stands on the demo's stand-in, not
+    on the State Council's holidays. Raises CalendarMissing as the count itself does."""
+    first = local_date(moment)
+    years = provisional_years(first, add_working_days(first, n))
+    if not years:
+        return None
+    return (_("the deadline counts working days of %(years)s from a provisional calendar (%(label)s): enter "
+              "the official year before any real use (%(command)s, or the administration → calendar years)")
+            % {"years": ", ".join(map(str, years)), "label": PROVISIONAL_LABEL,
+               "command": import_command(years[0])})
+
+
+def calendar_provisional_enter(*, year: int, source: str) -> CalendarYear | None:
+    """Enter `year` as a provisional stand-in (weekends only) if it has no calendar at all;
+    returns the new row, or None if the year is already there (official or provisional).
+    The demo's only: a real station enters the State Council's notice."""
+    source = clean_text(source, field=_("source"), max_length=CalendarYear._meta.get_field("source").max_length)
+    row, created = CalendarYear.objects.get_or_create(year=year, defaults={"source": source, "provisional": True})
+    return row if created else None
+
+
 # --- Entering years ---------------------------------------------------------------------
 
 def package_version() -> str:
@@ -143,8 +201,9 @@ def package_source(year: int) -> str:
 
 def calendar_import_rows(*, year: int, rows, source: str, replace: bool = False, user=None) -> CalendarYear:
     """Enter a whole year: `rows` are (date, kind, name). Refuses an existing year unless
-    `replace`, days outside the year, duplicate dates, an adjusted working day on a weekday
-    (it changes nothing: a mistake), and an empty list (a year without holidays is a guess)."""
+    `replace` or the year is only provisional (the official year replaces the stand-in),
+    days outside the year, duplicate dates, an adjusted working day on a weekday (it
+    changes nothing: a mistake), and an empty list (a year without holidays is a guess)."""
     rows = list(rows)
     if not rows:
         raise InvalidInput(_("no days given for %(year)d: a year is entered with its official holidays and "
@@ -166,7 +225,7 @@ def calendar_import_rows(*, year: int, rows, source: str, replace: bool = False,
     with db_transaction.atomic():
         existing = CalendarYear.objects.select_for_update().filter(year=year).first()
         if existing is not None:
-            if not replace:
+            if not (replace or existing.provisional):
                 raise InvalidInput(
                     _("%(year)d is already in the calendar (%(source)s): it is replaced only on request "
                       "(calendar_import --replace)") % {"year": year, "source": existing.source})
@@ -193,11 +252,12 @@ def calendar_import_package(*, year: int, replace: bool = False, user=None) -> C
 
 
 def calendar_years_seed(*, user=None) -> list[int]:
-    """Enter every year the pinned package has data for and the calendar lacks; returns
-    them. The data migration 0003 does it on migrate; this restores the seeded years where
-    a test's flush emptied every table, or after a newer package is installed."""
+    """Enter every year the pinned package has data for and the calendar lacks, or holds
+    only provisionally; returns them. The data migration 0003 does it on migrate; this
+    restores the seeded years where a test's flush emptied every table, and after a newer
+    package is installed replaces the demo's stand-ins with the official years."""
     years = sorted({d.year for d in calendar_constants.holidays} | {d.year for d in calendar_constants.workdays})
-    present = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
+    present = set(CalendarYear.objects.filter(year__in=years, provisional=False).values_list("year", flat=True))
     missing = [year for year in years if year not in present]
     for year in missing:
         calendar_import_package(year=year, user=user)
@@ -260,8 +320,8 @@ def parse_calendar_csv(text: str, *, year: int | None = None) -> tuple[int, list
 
 
 __all__ = [
-    "CALENDAR_TZ", "CSV_HEADER", "CalendarMissing", "add_working_days", "calendar_import_package",
-    "calendar_import_rows", "calendar_years_seed", "earliest_deadline", "is_working_day",
-    "local_date", "package_days", "package_source", "package_version", "parse_calendar_csv",
-    "working_days_deadline",
+    "CALENDAR_ADD_URL_NAME", "CALENDAR_TZ", "CSV_HEADER", "CalendarMissing", "add_working_days",
+    "calendar_import_package", "calendar_import_rows", "calendar_provisional_enter", "calendar_years_seed",
+    "earliest_deadline", "import_command", "is_working_day", "local_date", "package_days", "package_source",
+    "package_version", "parse_calendar_csv", "provisional_warning", "provisional_years", "working_days_deadline",
 ]

@@ -3,10 +3,11 @@ accounts alone (what `make run` offers a new user), in a sandbox whose periods a
 compressed: every time shown, signed and ledgered is the real instant."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from bidding.crypto import seal_quote
 from bidding.models import Company, OpeningKey, OpeningRecord, PanelMember
@@ -18,15 +19,65 @@ from ledger.core.note import Verifier, open_note
 from ledger.models import Entry
 from ledger.sequencer import ledger_run_sequencer
 from ledger.signing import verifier_key
-from tests.trading.inquiry_world import MONDAY, PAST_CLOSING, custodian_share, settle
+from tests.trading.inquiry_world import (
+    BEIJING,
+    MONDAY,
+    PAST_CLOSING,
+    custodian_share,
+    form_group,
+    issue_notice,
+    make_inquiry_world,
+    settle,
+)
 from trading import clock
-from trading.demo import DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo
-from trading.models import Transaction, User
+from trading.demo import DEMO_CALENDAR_SOURCE, DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo
+from trading.models import CalendarYear, Notice, NoticeKind, Transaction, User
 from trading.procedures.inquiry import services
 from trading.procedures.inquiry.selectors import clerk_choices
 from trading.services.transitions import transaction_transition
+from trading.workdays import CalendarMissing
 
 pytestmark = pytest.mark.django_db
+
+
+def form_the_group(code):
+    """The demo's clerk draws three experts and forms the group. Returns the transaction and
+    the demo's users by name."""
+    users = {u.username: u for u in User.objects.all()}
+    services.inquiry_announce_expert_draw(code=code, user=users["clerk"], count=3)
+    settle()
+    services.inquiry_form_group(code=code, user=users["clerk"])
+    return Transaction.objects.get(code=code), users
+
+
+def issue_the_notice_and_close_quotes(tx, users):
+    """The clerk issues the notice with the deadline the form suggests, three bidders quote,
+    the deadline passes: quotes closed. Returns the transaction, the clerk's choices and the bids."""
+    choices = clerk_choices(tx, users["clerk"])
+    assert choices["calendar_error"] is None
+    deadline = choices["suggested_deadline"]
+    # The sandbox compresses the three working days: the earliest deadline is minutes away,
+    # a real moment, and the form offers it.
+    assert timedelta(0) < deadline - clock.now() < timedelta(minutes=10)
+    services.inquiry_issue_notice(
+        code=tx.code, user=users["clerk"], deadline=deadline, price_composition="含税含运费",
+        award_criterion="满足需求且报价最低", invitees=list(Company.objects.values_list("pk", flat=True)),
+        supervisor=users["supervisor"].pk, purchaser_rep=users["purchaser"].pk)
+    settle()
+    tx = Transaction.objects.get(pk=tx.pk).as_procedure()
+    assert tx.stage == "quoting" and round_of(tx).deadline == deadline
+    key = OpeningKey.objects.get(bid_round=round_of(tx))
+    bids = []
+    for username, price in [("bidder", "76500.00"), ("bidder2", "74800.00"), ("bidder3", "77900.00")]:
+        company = users[username].companies.get()
+        envelope = seal_quote(bytes(key.public_key), origin=settings.LEDGER_ORIGIN, code=tx.code,
+                              supplier=company.uscc, price=price)
+        bids.append(bid_submit(bid_round=round_of(tx), company=company, envelope=envelope, user=users[username]))
+        clock.advance(timedelta(seconds=1))
+    clock.advance(deadline - clock.now() + PAST_CLOSING)
+    settle()
+    assert Transaction.objects.get(pk=tx.pk).stage == "quotes_closed"
+    return tx, choices, bids
 
 
 def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbox):
@@ -35,34 +86,10 @@ def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbo
         assert demo_is_seeded() and len(codes) == 3
         tx = Transaction.objects.get(code=codes[0])
         assert tx.type == "inquiry" and tx.stage == "registered" and tx.time_factor == 1440
-        users = {u.username: u for u in User.objects.all()}
-        services.inquiry_announce_expert_draw(code=tx.code, user=users["clerk"], count=3)
-        settle()
-        services.inquiry_form_group(code=tx.code, user=users["clerk"])
-        # The sandbox compresses the three working days: the earliest deadline is minutes away,
-        # a real moment, and the form offers it.
-        choices = clerk_choices(tx, users["clerk"])
+        tx, users = form_the_group(tx.code)
+        tx, choices, receipts = issue_the_notice_and_close_quotes(tx, users)
         deadline = choices["suggested_deadline"]
-        assert timedelta(0) < deadline - clock.now() < timedelta(minutes=10)
-        services.inquiry_issue_notice(
-            code=tx.code, user=users["clerk"], deadline=deadline, price_composition="含税含运费",
-            award_criterion="满足需求且报价最低", invitees=list(Company.objects.values_list("pk", flat=True)),
-            supervisor=users["supervisor"].pk, purchaser_rep=users["purchaser"].pk)
-        settle()
-        tx = Transaction.objects.get(pk=tx.pk).as_procedure()
-        assert tx.stage == "quoting" and round_of(tx).deadline == deadline
-        key = OpeningKey.objects.get(bid_round=round_of(tx))
-        receipts = []
-        for username, price in [("bidder", "76500.00"), ("bidder2", "74800.00"), ("bidder3", "77900.00")]:
-            company = users[username].companies.get()
-            envelope = seal_quote(bytes(key.public_key), origin=settings.LEDGER_ORIGIN, code=tx.code,
-                                  supplier=company.uscc, price=price)
-            bid = bid_submit(bid_round=round_of(tx), company=company, envelope=envelope, user=users[username])
-            receipts.append(bid)
-            clock.advance(timedelta(seconds=1))
-        clock.advance(deadline - clock.now() + PAST_CLOSING)
-        settle()
-        assert Transaction.objects.get(pk=tx.pk).stage == "quotes_closed"
+        assert choices["calendar_provisional"] is None  # December 2026: the package's official year
         # One clock: the receipt says the real arrival, bids.closed the real deadline.
         [closed] = [json.loads(bytes(e.body)) for e in Entry.objects.filter(subject=tx.code, kind="bids.closed")]
         assert closed["data"]["deadline"] == format_ts(deadline)
@@ -84,6 +111,94 @@ def test_the_demo_loads_and_the_thirteen_computers_can_be_walked(settings_sandbo
         # Every transition of the sandbox transaction says so in the ledger.
         moves = [json.loads(bytes(e.body))["data"] for e in Entry.objects.filter(subject=tx.code, kind="transition")]
         assert all(m.get("time_factor") == 1440 for m in moves)
+
+
+# --- Any day of the year (issue 9, item 8) ----------------------------------------------------
+# The sandbox compresses a period but counts it on the real calendar from today: from late
+# December three working days reach 2027, which chinesecalendar 1.11.0 has no data for. The
+# demo enters 2027 as a provisional year, and says so on the clerk's form.
+
+DEC_30 = datetime(2026, 12, 30, 9, 0, tzinfo=BEIJING)  # Wednesday
+DEC_31 = datetime(2026, 12, 31, 9, 0, tzinfo=BEIJING)  # Thursday
+
+
+@pytest.mark.parametrize("today, rules_deadline", [
+    (DEC_30, datetime(2027, 1, 4, tzinfo=BEIJING)),  # Thu 31, Fri 1 (weekends only), Mon 4
+    (DEC_31, datetime(2027, 1, 5, tzinfo=BEIJING)),  # Fri 1, Mon 4, Tue 5
+])
+def test_the_demo_is_walked_at_the_end_of_the_year_on_a_provisional_2027(settings_sandbox, english, client,
+                                                                         today, rules_deadline):
+    assert not CalendarYear.objects.filter(year=2027).exists()
+    with clock.frozen_at(today):
+        codes = seed_demo()
+        stand_in = CalendarYear.objects.get(year=2027)
+        assert stand_in.provisional and not stand_in.days.exists() and stand_in.source == DEMO_CALENDAR_SOURCE
+        assert str(stand_in) == "2027 (provisional: weekends only, not the State Council's holidays)"
+        assert not CalendarYear.objects.get(year=2026).provisional  # the official year stays as it is
+        tx, users = form_the_group(codes[0])
+        # The clerk's page: the deadline it offers counts a provisional year, and says so.
+        client.force_login(users["clerk"])
+        page = client.get(reverse("transaction-detail", args=[tx.code])).content.decode()
+        warning = ("the deadline counts working days of 2027 from a provisional calendar (provisional: weekends "
+                   "only, not the State Council&#x27;s holidays): enter the official year before any real use "
+                   "(python manage.py calendar_import --year 2027 --csv FILE, or the administration → calendar years)")
+        assert f'<p class="alert error calendar-provisional">{warning}</p>' in page
+        tx, choices, _bids = issue_the_notice_and_close_quotes(tx, users)
+        assert choices["calendar_provisional"] == warning.replace("&#x27;", "'")
+        # The rules' three working days end in 2027, compressed 1440 times into minutes.
+        assert choices["earliest_deadline"] == clock.compress(tx, today, rules_deadline)
+        assert round_of(tx).deadline == choices["suggested_deadline"]
+        notice = Notice.objects.get(transaction=tx, kind=NoticeKind.INQUIRY)
+        assert notice.body.startswith("SANDBOX: a demonstration")
+
+
+def test_a_station_without_the_next_years_calendar_is_told_which_year_to_enter_and_how(english):
+    """Not the demo: no stand-in year, and the clerk's form says what the station enters."""
+    with clock.frozen_at(DEC_30):
+        iw = make_inquiry_world()
+        form_group(iw)
+        choices = clerk_choices(iw.tx, iw.world.clerk)
+        assert choices["earliest_deadline"] is None and choices["suggested_deadline"] is None
+        assert choices["calendar_error"] == (
+            "no holiday calendar for 2027 (official holidays and adjusted working days): working-day dates in "
+            "2027 cannot be computed until the station enters them. Enter 2027 from the State Council General "
+            "Office notice (国务院办公厅关于2027年部分节假日安排的通知): administration → calendar years → add "
+            "(/admin/trading/calendaryear/add/), or python manage.py calendar_import --year 2027 --csv FILE "
+            "(a CSV file of lines date,kind,name; docs/rules.md).")
+        with pytest.raises(CalendarMissing) as exc:
+            issue_notice(iw, deadline=DEC_30 + timedelta(days=14))
+        assert (exc.value.rule, exc.value.year) == ("calendar.missing", 2027)
+        assert exc.value.details["command"] == "python manage.py calendar_import --year 2027 --csv FILE"
+        assert exc.value.message == choices["calendar_error"]
+        assert Transaction.objects.get(pk=iw.tx.pk).stage == "group_formed"
+    assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+def test_a_demo_loaded_last_year_gets_the_new_years_stand_in_when_make_run_starts_it_again(settings_sandbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with clock.frozen_at(MONDAY):
+        seed_demo()
+    assert list(CalendarYear.objects.filter(provisional=True).values_list("year", flat=True)) == [2027]
+    out = StringIO()
+    with clock.frozen_at(datetime(2027, 12, 30, 9, 0, tzinfo=BEIJING)):
+        call_command("seed_demo", "--if-empty", stdout=out)
+        assert list(CalendarYear.objects.filter(provisional=True).values_list("year", flat=True)) == [2027, 2028]
+        call_command("seed_demo", "--if-empty", stdout=out)
+    assert out.getvalue().count("calendar 2028: provisional (weekends only) for the demo") == 1
+
+
+def test_a_station_that_is_not_the_demos_sandbox_gets_no_stand_in_from_seed_demo_if_empty():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with clock.frozen_at(DEC_30):
+        make_inquiry_world()
+        call_command("seed_demo", "--if-empty", stdout=StringIO())
+    assert not CalendarYear.objects.filter(provisional=True).exists()
 
 
 @pytest.fixture

@@ -117,9 +117,30 @@ def test_a_count_that_reaches_a_year_without_data_is_refused_naming_the_year():
         add_working_days(date(2026, 12, 29), 3)
     assert exc.value.year == FIRST_YEAR_WITHOUT_DATA
     assert exc.value.rule == "calendar.missing"
+    # ... and what the station enters, where, and how (docs/rules.md, "Entering a new year").
     assert exc.value.message == (
         "no holiday calendar for 2027 (official holidays and adjusted working days): working-day dates "
-        "in 2027 cannot be computed until the station enters them (administration → calendar years)")
+        "in 2027 cannot be computed until the station enters them. Enter 2027 from the State Council General "
+        "Office notice (国务院办公厅关于2027年部分节假日安排的通知): administration → calendar years → add "
+        "(/admin/trading/calendaryear/add/), or python manage.py calendar_import --year 2027 --csv FILE "
+        "(a CSV file of lines date,kind,name; docs/rules.md).")
+    assert exc.value.details == {"year": 2027, "command": "python manage.py calendar_import --year 2027 --csv FILE",
+                                 "admin_url": "/admin/trading/calendaryear/add/"}
+
+
+def test_the_refusal_names_the_package_command_when_the_installed_package_has_the_year(monkeypatch):
+    # As with a newer chinesecalendar installed but its year not yet entered (the seeding on
+    # migrate enters it; a station that skipped it is told the one command).
+    official = workdays.package_days(2026)
+    monkeypatch.setattr(workdays, "package_days",
+                        lambda year: official if year in (2026, FIRST_YEAR_WITHOUT_DATA) else [])
+    CalendarYear.objects.filter(year=2026).delete()
+    with pytest.raises(CalendarMissing) as exc:
+        is_working_day(date(2026, 3, 3))
+    assert exc.value.message.endswith(
+        "until the station enters them. The installed chinesecalendar package has 2026: python manage.py "
+        "calendar_import --year 2026, or administration → calendar years → add (/admin/trading/calendaryear/add/).")
+    assert exc.value.details["command"] == "python manage.py calendar_import --year 2026"
 
 
 def test_a_weekday_in_a_year_without_data_is_not_guessed():
@@ -189,6 +210,67 @@ def test_a_challenge_period_of_7_working_days_spans_mid_autumn_and_national_day(
 def test_a_deadline_into_a_year_without_data_is_refused():
     with pytest.raises(CalendarMissing, match="2027"):
         working_days_deadline(beijing(2026, 12, 24, 9, 0), 7)
+
+
+# --- Provisional years (the demo's stand-ins) ---------------------------------------------------
+
+def test_a_provisional_year_counts_weekends_only_and_the_clerk_is_told():
+    y = FIRST_YEAR_WITHOUT_DATA
+    row = workdays.calendar_provisional_enter(year=y, source="测试：临时日历")
+    assert row.provisional and not row.days.exists()
+    assert workdays.calendar_provisional_enter(year=y, source="again") is None  # there already
+    assert workdays.calendar_provisional_enter(year=2026, source="测试") is None  # never over an official year
+    assert not CalendarYear.objects.get(year=2026).provisional
+    # Wed 30, Thu 31 December; Fri 1 January counts (weekends only: no 元旦 in a stand-in).
+    assert add_working_days(date(2026, 12, 29), 3) == date(y, 1, 1)
+    assert workdays.provisional_warning(beijing(2026, 12, 29, 9, 0), 3) == (
+        "the deadline counts working days of 2027 from a provisional calendar (provisional: weekends only, not "
+        "the State Council's holidays): enter the official year before any real use (python manage.py "
+        "calendar_import --year 2027 --csv FILE, or the administration → calendar years)")
+    # Thu 31 December is the 2nd: the count stays in 2026, nothing to say.
+    assert workdays.provisional_warning(beijing(2026, 12, 29, 9, 0), 2) is None
+    assert workdays.provisional_warning(beijing(2026, 6, 1, 9, 0), 3) is None
+
+
+def test_the_official_year_replaces_a_provisional_one_without_replace(tmp_path, capsys):
+    y = FIRST_YEAR_WITHOUT_DATA
+    workdays.calendar_provisional_enter(year=y, source="测试：临时日历")
+    call_command("calendar_import", "--year", str(y), "--csv", write(tmp_path, TEST_CSV.format(y=y)),
+                 "--source", "测试：国办发明电")
+    row = CalendarYear.objects.get(year=y)
+    assert (row.provisional, row.source, row.days.count()) == (False, "测试：国办发明电", 3)
+    assert f"{y}: 3 days entered (测试：国办发明电) (replaces the provisional year)" in capsys.readouterr().out
+    assert is_working_day(date(y, 1, 1)) is False
+    assert workdays.provisional_warning(beijing(2026, 12, 29, 9, 0), 3) is None
+    # Once official, the year is replaced only on request again.
+    with pytest.raises(CommandError, match=f"{y} is already in the calendar"):
+        call_command("calendar_import", "--csv", write(tmp_path, TEST_CSV.format(y=y)))
+
+
+def test_a_newer_package_replaces_the_provisional_year_on_migrate_and_on_request(capsys):
+    # As if the demo had entered 2026 before a chinesecalendar with 2026 was installed.
+    official = list(CalendarDay.objects.filter(date__year=2026).values_list("date", "kind", "name"))
+    CalendarYear.objects.filter(year=2026).delete()
+    workdays.calendar_provisional_enter(year=2026, source="测试：临时日历")
+    assert workdays.calendar_years_seed() == [2026]
+    row = CalendarYear.objects.get(year=2026)
+    assert not row.provisional and list(row.days.values_list("date", "kind", "name")) == official
+    CalendarYear.objects.filter(year=2025).update(provisional=True)
+    call_command("calendar_import", "--year", "2025")
+    assert not CalendarYear.objects.get(year=2025).provisional
+    assert "(replaces the provisional year)" in capsys.readouterr().out
+
+
+def test_the_migration_marks_the_stand_ins_an_earlier_demo_entered():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("trading.migrations.0008_calendaryear_provisional")
+    CalendarYear.objects.create(year=FIRST_YEAR_WITHOUT_DATA, source=migration.OLD_DEMO_SOURCE)
+    migration.mark_demo_years(apps, None)
+    assert list(CalendarYear.objects.filter(provisional=True).values_list("year", flat=True)) == [
+        FIRST_YEAR_WITHOUT_DATA]
 
 
 # --- Property: agrees with the package, day by day --------------------------------------------
@@ -319,3 +401,33 @@ def test_the_admin_refuses_a_day_outside_the_year_and_a_weekday_workday(admin_si
     assert "2028-01-01 is not in 2027" in page
     assert "an adjusted working day (workday) is a Saturday or Sunday" in page
     assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+def test_the_admin_marks_a_provisional_year_in_the_list_and_on_its_page(admin_site_client):
+    client, _user = admin_site_client
+    row = workdays.calendar_provisional_enter(year=FIRST_YEAR_WITHOUT_DATA, source="测试：临时日历")
+    label = "provisional: weekends only, not the State Council&#x27;s holidays"
+    warning = (f"2027: provisional calendar ({label}), entered by the demo. Enter the official year before any "
+               f"real use: its holidays and adjusted working days, the notice as source, and untick "
+               f"“provisional”; or run python manage.py calendar_import --year 2027 --csv FILE.")
+    page = client.get("/admin/trading/calendaryear/").content.decode()
+    assert warning in page
+    assert f'<td class="field-status">{label}</td>' in page
+    assert '<td class="field-status">official</td>' in page  # 2026 and the package's other years
+    page = client.get(f"/admin/trading/calendaryear/{row.pk}/change/").content.decode()
+    assert warning in page and 'name="provisional"' in page
+    page = client.get(f"/admin/trading/calendaryear/{CalendarYear.objects.get(year=2026).pk}/change/")
+    assert "provisional calendar" not in page.content.decode()
+    assert client.get("/admin/trading/calendaryear/not-a-number/change/").status_code == 302
+
+
+def test_the_admin_enters_the_official_year_over_the_provisional_one(admin_site_client):
+    client, _user = admin_site_client
+    row = workdays.calendar_provisional_enter(year=FIRST_YEAR_WITHOUT_DATA, source="测试：临时日历")
+    form = _year_form(2027, [("2027-01-01", "holiday", "元旦")])  # "provisional" left unticked
+    response = client.post(f"/admin/trading/calendaryear/{row.pk}/change/", form)
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert not row.provisional and row.source == "测试：县政府通知"
+    assert is_working_day(date(2027, 1, 1)) is False
+    assert "provisional calendar" not in client.get("/admin/trading/calendaryear/").content.decode()

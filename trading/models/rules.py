@@ -9,7 +9,10 @@ is a new version.
 Working days need the deployment's holiday calendar: official holidays and the adjusted
 working days (调休) of each year, seeded from the `chinesecalendar` package and editable
 in the admin. A year without a `CalendarYear` row has no data: computing a working-day
-deadline that reaches into it is refused, never guessed.
+deadline that reaches into it is refused, never guessed. A *provisional* year is the
+demo's stand-in (weekends only, entered by `seed_demo`, never by a real station's
+defaults): it is counted, and marked wherever it is used, until the official year
+replaces it (docs/rules.md).
 """
 
 from django.conf import settings
@@ -65,12 +68,22 @@ class RuleSetAdoption(models.Model):
         return f"{self.station} · {self.rule_set}"
 
 
+# How a provisional year is shown: in the admin, on the clerk's notice form, in docs/rules.md.
+PROVISIONAL_LABEL = _("provisional: weekends only, not the State Council's holidays")
+
+
 class CalendarYear(models.Model):
-    """A year whose holidays and adjusted working days are known (entered or seeded)."""
+    """A year whose holidays and adjusted working days are known (entered or seeded), or
+    a provisional stand-in the demo entered (`provisional`, no days: weekends only)."""
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     source = models.CharField(_("source"), max_length=200,
                               help_text=_("e.g. the State Council General Office notice of the year"))
+    provisional = models.BooleanField(
+        _("provisional"), default=False,
+        help_text=_("A stand-in entered by the demo (weekends only, not the State Council's holidays). "
+                    "Enter the official year (its days and the notice as source) and untick this before "
+                    "any real use."))
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     entered_at = models.DateTimeField(auto_now_add=True)
@@ -81,7 +94,7 @@ class CalendarYear(models.Model):
         ordering = ["year"]
 
     def __str__(self):
-        return str(self.year)
+        return f"{self.year} ({PROVISIONAL_LABEL})" if self.provisional else str(self.year)
 
 
 class DayKind(models.TextChoices):

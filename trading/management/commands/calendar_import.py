@@ -1,6 +1,7 @@
 """Enter a year of the holiday calendar: from the pinned chinesecalendar package, or from
 a CSV file the station prepared from the State Council General Office notice
-(docs/rules.md, "Entering a new year").
+(docs/rules.md, "Entering a new year"). A provisional year (the demo's weekends-only
+stand-in) is replaced without --replace: the official year is what it stands in for.
 
     python manage.py calendar_import --year 2026
     python manage.py calendar_import --csv 2027.csv [--year 2027] [--source "..."] [--replace]
@@ -11,7 +12,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from trading.errors import DomainError
+from trading.models import CalendarYear
 from trading.workdays import calendar_import_package, calendar_import_rows, parse_calendar_csv
+
+
+def _provisional(year) -> bool:
+    return CalendarYear.objects.filter(year=year, provisional=True).exists()
 
 
 class Command(BaseCommand):
@@ -29,6 +35,7 @@ class Command(BaseCommand):
             raise CommandError("give --year YEAR (from the package) or --csv FILE")
         try:
             if csv_file is None:
+                was_provisional = _provisional(year)
                 row = calendar_import_package(year=year, replace=replace)
             else:
                 path = Path(csv_file)
@@ -37,9 +44,11 @@ class Command(BaseCommand):
                 except (OSError, UnicodeDecodeError) as exc:
                     raise CommandError(f"cannot read {path}: {exc}") from exc
                 year, rows = parse_calendar_csv(text, year=year)
+                was_provisional = _provisional(year)
                 source = source or f"station calendar file {path.name}"
                 row = calendar_import_rows(year=year, rows=rows, source=source, replace=replace)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         days = row.days.count()
-        self.stdout.write(self.style.SUCCESS(f"{row.year}: {days} days entered ({row.source})"))
+        replaced = " (replaces the provisional year)" if was_provisional else ""
+        self.stdout.write(self.style.SUCCESS(f"{row.year}: {days} days entered ({row.source}){replaced}"))

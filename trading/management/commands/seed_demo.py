@@ -10,16 +10,21 @@ from trading.demo import (
     DEMO_CUSTODIAN_PASSPHRASES,
     DEMO_PASSWORD,
     DEMO_REFUSED_IN_PRODUCTION,
+    demo_calendar_years,
+    demo_is_sandbox,
     demo_is_seeded,
     seed_demo,
 )
+from trading.models import CalendarYear
 
 
 class Command(BaseCommand):
     help = "Create the demo stations, accounts and the three reference transactions."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="do nothing if stations exist")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing if stations exist (in the demo's sandbox: only enter this and "
+                                 "next year as provisional where they have no calendar)")
 
     def handle(self, *args, if_empty=False, **options):
         if settings.PRODUCTION:
@@ -27,6 +32,10 @@ class Command(BaseCommand):
         if demo_is_seeded():
             if if_empty:
                 self.stdout.write("Demo data present.")
+                # A demo loaded last year is walked today: its years may need stand-ins too.
+                if demo_is_sandbox():
+                    for year in demo_calendar_years():
+                        self.stdout.write(f"  calendar {year}: provisional (weekends only) for the demo")
                 return
             raise CommandError("The database already has stations; the demo is for an empty database.")
         codes = seed_demo()
@@ -37,3 +46,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  password for every demo account: {DEMO_PASSWORD}")
         for username, passphrase in DEMO_CUSTODIAN_PASSPHRASES.items():
             self.stdout.write(f"  custodian passphrase of {username}: {passphrase}")
+        for year in CalendarYear.objects.filter(provisional=True).values_list("year", flat=True):
+            self.stdout.write(f"  calendar {year}: provisional (weekends only) for the demo")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from bidding import selectors_sealed
 from bidding.models import Acceptance, Award, Challenge, Company, Draw, PanelMember
-from trading import clock, deadlines, rulesets
+from trading import clock, deadlines, rulesets, workdays
 from trading.errors import DomainError, NotPermitted
 from trading.models import Milestone, Role, User
 from trading.selectors import notices_for
@@ -114,7 +114,8 @@ def clerk_choices(tx, user) -> dict:
     """What the clerk chooses from to form the group and issue the notice (the page's forms
     and GET /api/v1/transactions/{code}/inquiry/choices/): the purchaser's people who may sit
     in the group or hold a custodian's share, the station's supervisors, the active supplier
-    pool, and the rule set's numbers with the earliest quote deadline it allows now. For the
+    pool, and the rule set's numbers with the earliest quote deadline it allows now (or why
+    the calendar cannot count it, or that it counts a provisional year). For the
     station's clerks only (NotPermitted otherwise): the pool is the station's working list."""
     if Role.CLERK not in viewer_roles(tx, user):
         raise NotPermitted(_("this is done by a clerk of %(station)s") % {"station": tx.station})
@@ -133,11 +134,14 @@ def clerk_choices(tx, user) -> dict:
         "earliest_deadline": None,
         "suggested_deadline": None,
         "calendar_error": None,
+        "calendar_provisional": None,
     }
+    now, period = clock.now(), rulesets.param(rule_set, "quote_period_working_days")
     try:
-        choices["earliest_deadline"] = deadlines.at_least_working_days(
-            tx, clock.now(), rulesets.param(rule_set, "quote_period_working_days"))
+        choices["earliest_deadline"] = deadlines.at_least_working_days(tx, now, period)
         choices["suggested_deadline"] = suggested_deadline(tx, choices["earliest_deadline"])
+        # The demo's stand-in year (weekends only) is counted, and said so.
+        choices["calendar_provisional"] = workdays.provisional_warning(now, period)
     except DomainError as exc:
         choices["calendar_error"] = exc.message
     return choices
