@@ -124,11 +124,14 @@ def covering_checkpoint(seq: int) -> Checkpoint | None:
 
 
 def entries_page(*, before: int | None = None, subject: str | None = None,
-                 kind: str | None = None, limit: int = 50):
-    """Newest first, keyset-paginated on seq: fast at any depth of the log."""
+                 subjects: list[str] | None = None, kind: str | None = None, limit: int = 50):
+    """Newest first, keyset-paginated on seq: fast at any depth of the log. `subject`
+    keeps the entries of one subject, `subjects` (a list, possibly empty) those of any."""
     rows = Entry.objects.all()
     if subject:
         rows = rows.filter(subject=subject)
+    if subjects is not None:
+        rows = rows.filter(subject__in=subjects)
     if kind:
         rows = rows.filter(kind=kind)
     if before is not None:
@@ -136,6 +139,11 @@ def entries_page(*, before: int | None = None, subject: str | None = None,
     page = list(rows.order_by("-seq")[: limit + 1])
     more = len(page) > limit
     return [decoded(entry) for entry in page[:limit]], more
+
+
+def subject_known(subject: str) -> bool:
+    """Whether the log has entries of `subject`."""
+    return Entry.objects.filter(subject=subject).exists()
 
 
 def subject_timeline(subject: str):

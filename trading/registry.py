@@ -114,6 +114,15 @@ def add_entry_labels(labels: dict) -> None:
     _entry_labels.update(labels)
 
 
+def entry_kinds() -> dict[str, str]:
+    """Every registered ledger kind with its untranslated label, in the order registered
+    (the core's and other layers' first, then the procedures')."""
+    kinds = list(_entry_labels)
+    for procedure in procedures():
+        kinds += [kind for kind in procedure.entry_labels if kind not in kinds]
+    return {kind: entry_label(kind) for kind in kinds}
+
+
 def entry_label(kind: str) -> str:
     """The untranslated label of a ledger kind (the kind itself if none is registered)."""
     for procedure in _procedures.values():

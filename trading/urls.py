@@ -4,6 +4,7 @@ from .views import accounts, inbox, public, work
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("search/", public.search_transactions, name="search"),
     path("audit/", public.audit_trail, name="audit"),
     path("audit/entries/<int:seq>/", public.audit_entry, name="audit-entry"),
     path("audit/transactions/<str:code>/", public.audit_transaction, name="audit-transaction"),

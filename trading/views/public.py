@@ -1,5 +1,7 @@
-"""Public pages, no login: the home page and the audit trail of the ledger."""
+"""Public pages, no login: the home page, the search of transactions and the audit trail
+of the ledger."""
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -10,17 +12,49 @@ from ledger.core.checkpoint import parse_checkpoint
 from ledger.core.note import Verifier, open_note
 from ledger.signing import verifier_key
 
-from .. import registry, selectors
+from .. import registry, search, selectors
+from ..errors import InvalidInput
 from ..models import Notice
 
 PAGE_SIZE = 50
+RESULTS_PER_PAGE = 20
 
 
 def home(request):
     return render(request, "public/home.html", {
         "checkpoint": ledger_selectors.latest_checkpoint(),
         "recent": selectors.public_transactions()[:10],
+        "procedures": search.procedure_choices(),
+        "search_max_length": search.SEARCH_MAX_LENGTH,
     })
+
+
+def search_transactions(request):
+    """Registered transactions by code fragment, words of title or description, procedure
+    and stage (trading/search.py), newest first, in numbered pages."""
+    text = request.GET.get("q", "")
+    type_ = request.GET.get("type", "")
+    stage = request.GET.get("stage", "")
+    status, error, page = 200, None, None
+    try:
+        number = _int_or_none(request.GET.get("page")) or 1
+        page = Paginator(search.transactions_search(text=text, type=type_, stage=stage),
+                         RESULTS_PER_PAGE).get_page(number)
+    except ValueError:
+        status, error = 400, _("“page” must be a page number (a positive integer)")
+    except InvalidInput as refused:
+        status, error = 400, refused.message
+    return render(request, "public/search.html", {
+        "q": text[: 2 * search.SEARCH_MAX_LENGTH],
+        "type": type_,
+        "stage": stage,
+        "searched": bool(text.strip() or type_ or stage),
+        "page": page,
+        "error": error,
+        "procedures": search.procedure_choices(),
+        "stages": search.stage_choices(),
+        "search_max_length": search.SEARCH_MAX_LENGTH,
+    }, status=status)
 
 
 def _int_or_none(raw):
@@ -32,7 +66,8 @@ def _int_or_none(raw):
 
 
 def audit_trail(request):
-    """Entries newest first, keyset-paginated (?before=seq), filtered by code or kind."""
+    """Entries newest first, keyset-paginated (?before=seq), filtered by subject (a code,
+    or a fragment of codes: search.audit_subjects) and kind."""
     subject = (request.GET.get("subject") or "").strip()[:64]
     kind = (request.GET.get("kind") or "").strip()[:64]
     status = 200
@@ -42,15 +77,18 @@ def audit_trail(request):
     except ValueError:
         before, status = None, 400
         error = _("“before” must be an entry number (a non-negative integer)")
+    subjects = search.audit_subjects(subject)
     entries, more = ledger_selectors.entries_page(
-        before=before, subject=subject or None, kind=kind or None, limit=PAGE_SIZE
+        before=before, subjects=subjects.subjects if subject else None, kind=kind or None, limit=PAGE_SIZE
     )
     return render(request, "public/audit_trail.html", {
         "entries": entries,
         "older": entries[-1]["seq"] if more and entries else None,
         "before": before,
         "subject": subject,
+        "subject_filter": subjects,
         "kind": kind,
+        "kinds": search.entry_kind_choices(kind),
         "error": error,
         "checkpoint": _checkpoint_view(ledger_selectors.latest_checkpoint()),
         "size": ledger_selectors.ledger_size(),
