@@ -266,7 +266,7 @@ def test_the_migration_marks_the_stand_ins_an_earlier_demo_entered():
 
     from django.apps import apps
 
-    migration = importlib.import_module("trading.migrations.0008_calendaryear_provisional")
+    migration = importlib.import_module("trading.migrations.0009_calendaryear_provisional")
     CalendarYear.objects.create(year=FIRST_YEAR_WITHOUT_DATA, source=migration.OLD_DEMO_SOURCE)
     migration.mark_demo_years(apps, None)
     assert list(CalendarYear.objects.filter(provisional=True).values_list("year", flat=True)) == [

@@ -40,7 +40,7 @@ def trigram_indexes_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("trading", "0007_login_throttle_by_account_and_address"),
+        ("trading", "0009_calendaryear_provisional"),
     ]
 
     operations = [
