@@ -19,7 +19,6 @@ from trading.services.milestones import milestone_reached
 from .models import Admission, Bid, BidStatus, Challenge, CustodianShare, Opening, PanelMember
 
 
-
 def bidding_todos(user, transactions) -> list[Todo]:
     codes = {tx.pk: tx for tx in transactions}
     if not codes:

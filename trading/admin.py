@@ -136,7 +136,6 @@ import json  # noqa: E402
 
 from django import forms  # noqa: E402
 from django.contrib import messages  # noqa: E402
-from django.contrib.admin.utils import unquote  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.http import HttpResponseRedirect  # noqa: E402
 from django.urls import reverse  # noqa: E402

@@ -16,8 +16,8 @@ from .. import registry, selectors
 from ..errors import DomainError, InvalidInput, NotFound
 from ..forms import DocumentForm, TransactionForm
 from ..models import Role, Unit
-from ..services.transactions import document_attach, transaction_create, transaction_update_draft
 from ..services.messages import inbox
+from ..services.transactions import document_attach, transaction_create, transaction_update_draft
 from ..services.transitions import transaction_transition
 
 
