@@ -19,7 +19,7 @@ from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import NoticeKind, Role, Transaction
 from trading.services.messages import queue_notify_waiting
-from trading.services.notices import notice_publish
+from trading.services.notices import notice_publish, official_language
 from trading.services.ticks import refresh_next_check
 from trading.text import clean_id, clean_text
 
@@ -100,10 +100,11 @@ def challenge_answer(*, transaction, user, challenge_id, answer) -> Challenge:
         answer = clean_text(answer, field=_("answer"), max_length=10000, multiline=True)
         challenge.answer, challenge.answered_at, challenge.answered_by = answer, clock.now(), user
         challenge.save()
-        notice = notice_publish(tx.as_procedure(), kind=NoticeKind.CHALLENGE_ANSWER, user=user,
-                                title=_("Answer to a challenge on %(code)s") % {"code": tx.code},
-                                body=_("Challenge by %(company)s:\n%(text)s\n\nAnswer:\n%(answer)s")
-                                % {"company": challenge.company.name, "text": challenge.text, "answer": answer})
+        with official_language():
+            notice = notice_publish(tx.as_procedure(), kind=NoticeKind.CHALLENGE_ANSWER, user=user,
+                                    title=_("Answer to a challenge on %(code)s") % {"code": tx.code},
+                                    body=_("Challenge by %(company)s:\n%(text)s\n\nAnswer:\n%(answer)s")
+                                    % {"company": challenge.company.name, "text": challenge.text, "answer": answer})
         ledger_record(kind="challenge.answered", subject=tx.code, actor=ledger_actor(Role.CLERK, user.ledger_name()),
                       data={"round": tx.round, "challenge": challenge.pk, "answer_sha256": notice.sha256})
         refresh_next_check(tx)

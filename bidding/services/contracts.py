@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from trading import clock
 from trading.errors import InvalidInput, RuleViolation
 from trading.models import DocumentPurpose, NoticeKind, Role
-from trading.services.notices import notice_publish
+from trading.services.notices import notice_publish, official_language
 from trading.services.transactions import store_document
 
 from ..models import Acceptance, Award, Contract
@@ -39,14 +39,15 @@ def contract_record(*, transaction, award: Award, user, amount, signed_on, uploa
         Contract.objects.create(transaction=transaction, award=award, company=company, amount=amount,
                                 signed_on=signed_on, document_sha256=document.sha256, document_name=document.name,
                                 recorded_at=clock.now(), recorded_by=user)
-        notice_publish(transaction, kind=NoticeKind.CONTRACT, user=None,
-                       title=_("Contract notice: %(title)s (%(code)s)") % {"title": transaction.title,
-                                                                            "code": transaction.code},
-                       body=_("Contract for %(code)s %(title)s signed on %(date)s between %(unit)s and %(company)s "
-                              "(%(uscc)s) for %(amount)s yuan. Contract document SHA-256: %(sha)s")
-                       % {"code": transaction.code, "title": transaction.title, "date": signed_on.isoformat(),
-                          "unit": transaction.unit, "company": award.bid.bidder_name, "uscc": award.bid.bidder_uscc,
-                          "amount": f"{amount:,.2f}", "sha": document.sha256})
+        with official_language():
+            notice_publish(transaction, kind=NoticeKind.CONTRACT, user=None,
+                           title=_("Contract notice: %(title)s (%(code)s)") % {"title": transaction.title,
+                                                                                "code": transaction.code},
+                           body=_("Contract for %(code)s %(title)s signed on %(date)s between %(unit)s and %(company)s "
+                                  "(%(uscc)s) for %(amount)s yuan. Contract document SHA-256: %(sha)s")
+                           % {"code": transaction.code, "title": transaction.title, "date": signed_on.isoformat(),
+                              "unit": transaction.unit, "company": award.bid.bidder_name, "uscc": award.bid.bidder_uscc,
+                              "amount": f"{amount:,.2f}", "sha": document.sha256})
     return {"round": transaction.round, "supplier": award.bid.bidder_name, "amount": f"{amount:.2f}",
             "signed_on": signed_on.isoformat(), "document_sha256": document.sha256}
 

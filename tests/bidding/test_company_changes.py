@@ -262,7 +262,7 @@ def test_a_representative_added_after_the_deadline_files_no_challenge_in_the_com
     with pytest.raises(RuleViolation) as refused:
         services.challenge_file(code=tx.code, user=superuser, company=company, text="成交供应商的显示器不符合参数要求")
     assert refused.value.rule == "challenge.represented_at_deadline"
-    assert "quote deadline" in refused.value.message
+    assert "2026-12-10 09:00" in refused.value.message  # the deadline it was measured against
     response = api(superuser).post(f"/api/v1/transactions/{tx.code}/inquiry/challenges/",
                                    {"company": company.pk, "text": "再次质疑"}, format="json")
     assert response.status_code == 422

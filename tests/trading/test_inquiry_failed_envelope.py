@@ -14,10 +14,13 @@ import hashlib
 
 import pytest
 from django.test import Client
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bidding.models import Award, Bid, OpeningRecord, PanelMember
+from bidding.services.openings import reason_label
 from tests.trading.inquiry_world import (
     MONDAY,
     PRICES,
@@ -106,7 +109,10 @@ def test_a_random_envelope_fails_at_the_opening_and_the_lowest_opened_quote_is_a
     tx = transaction_transition(code=iw.tx.code, action="publish_result", user=clerk)
     result = Notice.objects.get(transaction=tx, kind=NoticeKind.RESULT)
     [line] = [ln for ln in result.body.splitlines() if failed.bid.bidder_uscc in ln]
-    assert "not responsive" in line and "did not decrypt" in line
+    # Notices are in the station's language (zh-hans), the reason included.
+    with override("zh-hans"):
+        expected = _("did not decrypt, not responsive: %(reason)s") % {"reason": reason_label(failed.reason)}
+    assert expected in line and failed.reason not in line
 
 
 def test_two_good_quotes_and_a_random_envelope_end_the_round_by_the_rule(iw):
@@ -118,7 +124,7 @@ def test_two_good_quotes_and_a_random_envelope_end_the_round_by_the_rule(iw):
     assert response.json()["error"]["details"]["rule"] == "inquiry.min_responsive"
     with pytest.raises(RuleViolation) as refused:
         transaction_transition(code=iw.tx.code, action="complete_evaluation", user=clerk)
-    assert refused.value.rule == "inquiry.min_responsive" and "there are 2" in refused.value.message
+    assert refused.value.rule == "inquiry.min_responsive" and "2" in refused.value.message.split(":")[-1]
     tx = transaction_transition(code=iw.tx.code, action="fail_evaluation", user=clerk)
     assert tx.stage == "terminated" and "2" in tx.reason and "No. 74 art. 51" in tx.reason
     assert Notice.objects.filter(transaction=tx, kind=NoticeKind.TERMINATION).exists()

@@ -51,6 +51,12 @@ def notice_publish(transaction, *, kind, title, body, user=None, addressee=None,
     return notice
 
 
+def official_language():
+    """Notices are official text in the station's language, whatever the language of the
+    person whose move publishes them: compose them inside `with official_language():`."""
+    return override(settings.LANGUAGE_CODE)
+
+
 def _send(transaction, notice) -> None:
     """Every notice reaches the people it concerns: an addressed one the company's
     representatives; a public one the owning unit's purchasers and everyone who takes part
@@ -61,7 +67,7 @@ def _send(transaction, notice) -> None:
         recipients = set(User.objects.filter(memberships__unit_id=transaction.unit_id,
                                              memberships__role=Role.PURCHASER))
         recipients |= registry.participants(transaction)
-    with override(settings.LANGUAGE_CODE):
+    with official_language():
         message_send(recipients=recipients, transaction=transaction, kind=MessageKind.NOTICE,
                      subject=notice.title, body=notice.body, link=reverse("notice-detail", args=[notice.pk]))
 

@@ -18,7 +18,7 @@ from ledger.core.entry import format_ts
 from trading import deadlines, rulesets
 from trading.errors import InvalidInput, RuleViolation
 from trading.models import NoticeKind, Role, User
-from trading.services.notices import notice_publish
+from trading.services.notices import notice_publish, official_language
 from trading.services.transitions import transaction_transition
 from trading.text import clean_id, clean_text, records_by_ids
 
@@ -131,12 +131,13 @@ def issue_notice(tx, *, user, now, deadline, price_composition, award_criterion,
     record.terminated_by_rule = False
     record.save()
     public_key = bytes(opening_key.public_key).hex()
-    notice = notice_publish(
-        tx, kind=NoticeKind.INQUIRY, user=user, now=now,
-        title=_("Inquiry notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
-        body=notice_text(tx, record, deadline=deadline, public_key=public_key),
-        ledger_data={"opening_public_key": public_key, "invitation": method},
-    )
+    with official_language():
+        notice = notice_publish(
+            tx, kind=NoticeKind.INQUIRY, user=user, now=now,
+            title=_("Inquiry notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
+            body=notice_text(tx, record, deadline=deadline, public_key=public_key),
+            ledger_data={"opening_public_key": public_key, "invitation": method},
+        )
     data = {
         "round": tx.round,
         "rule_set": rulesets.ledger_reference(tx.rule_set),

@@ -12,7 +12,7 @@ from bidding.services.rounds import round_cancel, round_close
 from ledger.core.entry import format_ts
 from trading.models import Milestone, NoticeKind
 from trading.services.milestones import milestone_reach
-from trading.services.notices import notice_publish
+from trading.services.notices import notice_publish, official_language
 from trading.services.transitions import transaction_transition
 
 from .common import bid_round_of, param, round_of, source
@@ -47,10 +47,11 @@ def terminate_by_rule(tx, reason, *, now, user=None, **extra) -> dict:
     record = round_of(tx)
     record.terminated_by_rule = True
     record.save(update_fields=["terminated_by_rule"])
-    notice_publish(tx, kind=NoticeKind.TERMINATION, user=user, now=now,
-                   title=_("Termination notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
-                   body=_("The inquiry %(code)s, round %(round)d, is terminated: %(reason)s. It may restart as a "
-                          "new round.") % {"code": tx.code, "round": tx.round, "reason": reason})
+    with official_language():
+        notice_publish(tx, kind=NoticeKind.TERMINATION, user=user, now=now,
+                       title=_("Termination notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
+                       body=_("The inquiry %(code)s, round %(round)d, is terminated: %(reason)s. It may restart as a "
+                              "new round.") % {"code": tx.code, "round": tx.round, "reason": reason})
     return {"round": tx.round, "reason": reason, **extra}
 
 

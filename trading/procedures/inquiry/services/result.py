@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 
 from bidding.models import Admission, Award, Draw, DrawPurpose
 from bidding.services.draws import draw_reveal
+from bidding.services.openings import reason_label
 from ledger.core.entry import format_ts
 from trading import deadlines
 from trading.models import Milestone, NoticeKind
 from trading.services.milestones import milestone_reach
-from trading.services.notices import latest_public_notice, notice_publish
+from trading.services.notices import latest_public_notice, notice_publish, official_language
 
 from .common import bid_round_of, local, param, round_of
 from .evaluation import verdicts
@@ -43,26 +44,29 @@ def publish_result(tx, *, now, user) -> dict:
     record.contract_due_by = deadlines.within_days(tx, now, param(tx, "contract_days"))
     record.save()
     milestone_reach(tx, Milestone.RESULT_PUBLISHED, at=now)
-    notice = notice_publish(tx, kind=NoticeKind.RESULT, user=user, now=now,
-                            title=_("Result notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
-                            body=result_text(tx, record, award, members, rows))
+    with official_language():
+        notice = notice_publish(tx, kind=NoticeKind.RESULT, user=user, now=now,
+                                title=_("Result notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
+                                body=result_text(tx, record, award, members, rows))
     winner = award.bid.company
     for admission in Admission.objects.filter(bid_round=bid_round_of(tx)).select_related("company"):
         company = admission.company
         if company == winner:
-            notice_publish(tx, kind=NoticeKind.AWARD, user=user, now=now, addressee=company,
-                           title=_("Award notice (成交通知书): %(code)s") % {"code": tx.code},
-                           body=_("%(company)s is awarded %(code)s %(title)s at %(price)s yuan. The contract is "
-                                  "signed within %(days)d days.")
-                           % {"company": company.name, "code": tx.code, "title": tx.title,
-                              "price": f"{award.price:,.2f}", "days": param(tx, "contract_days")})
+            with official_language():
+                notice_publish(tx, kind=NoticeKind.AWARD, user=user, now=now, addressee=company,
+                               title=_("Award notice (成交通知书): %(code)s") % {"code": tx.code},
+                               body=_("%(company)s is awarded %(code)s %(title)s at %(price)s yuan. The contract is "
+                                      "signed within %(days)d days.")
+                               % {"company": company.name, "code": tx.code, "title": tx.title,
+                                  "price": f"{award.price:,.2f}", "days": param(tx, "contract_days")})
         else:
-            notice_publish(tx, kind=NoticeKind.OUTCOME, user=user, now=now, addressee=company,
-                           title=_("Result of %(code)s") % {"code": tx.code},
-                           body=_("%(company)s is not awarded %(code)s. The award went to %(winner)s at %(price)s "
-                                  "yuan. A challenge may be filed until %(until)s.")
-                           % {"company": company.name, "code": tx.code, "winner": award.bid.bidder_name,
-                              "price": f"{award.price:,.2f}", "until": local(record.challenge_until)})
+            with official_language():
+                notice_publish(tx, kind=NoticeKind.OUTCOME, user=user, now=now, addressee=company,
+                               title=_("Result of %(code)s") % {"code": tx.code},
+                               body=_("%(company)s is not awarded %(code)s. The award went to %(winner)s at %(price)s "
+                                      "yuan. A challenge may be filed until %(until)s.")
+                               % {"company": company.name, "code": tx.code, "winner": award.bid.bidder_name,
+                                  "price": f"{award.price:,.2f}", "until": local(record.challenge_until)})
     draw = Draw.objects.filter(transaction_id=tx.pk, round=tx.round, purpose=DrawPurpose.EXPERTS).first()
     if draw is not None and not draw.revealed_at:
         draw_reveal(draw=draw)  # the group list is public with the result
@@ -96,7 +100,7 @@ def result_text(tx, record, award, members, rows) -> str:
     lines.append(_("Quotes:"))
     for row in rows:
         if not row["opened"]:
-            verdict = _("did not decrypt, not responsive: %(reason)s") % {"reason": row["record"].reason}
+            verdict = _("did not decrypt, not responsive: %(reason)s") % {"reason": reason_label(row["record"].reason)}
         elif row["responsive"] and row["within_budget"]:
             verdict = _("responsive")
         elif row["responsive"]:
