@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -21,6 +23,7 @@ from trading import clock, workdays
 from trading.errors import RuleViolation
 from trading.models import Notice, NoticeKind, Role, Transaction
 from trading.procedures.inquiry import services
+from trading.procedures.inquiry.records import InvitationMethod
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 NOTE = "抽中的两家供应商已停业，经采购人书面推荐另行邀请三家"
@@ -140,7 +143,9 @@ def test_the_notice_states_how_suppliers_were_invited_and_the_opening_public_key
     tx = issue(iw, companies(iw, 0, 1, 2))
     key = bytes(OpeningKey.objects.get(bid_round__transaction=tx).public_key).hex()
     notice = Notice.objects.get(transaction=tx, kind=NoticeKind.INQUIRY)
-    assert "Suppliers invited by: written recommendation" in notice.body and key in notice.body
+    with override("zh-hans"):  # notices are in the station's language
+        stated = _("Suppliers invited by: %(method)s") % {"method": InvitationMethod.RECOMMENDATION.label}
+    assert stated in notice.body and key in notice.body
     [published] = [e for e in ledger(tx.code) if e["kind"] == "notice.published"]
     assert published["data"]["invitation"] == "recommendation"
     assert published["data"]["opening_public_key"] == key
