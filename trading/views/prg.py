@@ -34,24 +34,20 @@ NEVER_KEPT = re.compile(r"password|passphrase|share|secret|token|^confirm(ed)?$|
                         r"|^csrfmiddlewaretoken$|^understood$", re.IGNORECASE)
 MAX_VALUE = 20000  # characters; a longer value is not kept (the message says what was wrong)
 MAX_VALUES = 500
+MAX_KEPT = 100000  # characters in all: the session stays small whatever was posted
 
 
 class SeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-@dataclass(frozen=True)
 class Field:
     """A form's field as the page draws it: its HTML id, and the names the services give it
     in an error's `field` (often its translated label, e.g. clean_text(field=_("reason")))
     or the rules whose violation concerns it ("inquiry.quote_period")."""
 
-    id: str
-    names: tuple = ()
-
     def __init__(self, id, *names):
-        object.__setattr__(self, "id", id)
-        object.__setattr__(self, "names", tuple(names))
+        self.id, self.names = id, names
 
 
 @dataclass
@@ -106,11 +102,14 @@ def _resolve_field(keys, fields, posted_names):
 
 
 def _kept(request, drop):
-    kept = {}
+    kept, size = {}, 0
     for name in request.POST:
         if NEVER_KEPT.search(name) or name in drop:
             continue
         values = [v for v in request.POST.getlist(name)[:MAX_VALUES] if len(v) <= MAX_VALUE]
+        size += len(name) + sum(len(v) for v in values)
+        if size > MAX_KEPT:
+            break
         if values:
             kept[name] = values
     return kept
