@@ -15,6 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from bidding.models import Challenge, OpeningRecord, PanelMember
+from tests.refusals import refused_to_page
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
@@ -84,11 +85,15 @@ def refused(response):
     return body
 
 
-def page_refused(response):
-    """The page again (or a 404), with the reason shown: never a 500, never a silent success."""
-    assert response.status_code in (400, 403, 404, 409, 422), (response.status_code, response.content[-3000:])
-    if response.status_code != 404:
-        assert b'role="alert"' in response.content, response.content[-3000:]
+def page_refused(client, response):
+    """The form's page again (303 to it: Post/Redirect/Get) with the reason shown at the top,
+    a NUL refused at the door (trading.middleware), or a 404: never a 500, never a silent
+    success."""
+    assert response.status_code in (303, 400, 404), (response.status_code, response.content[-3000:])
+    if response.status_code == 303:
+        refused_to_page(client, response)
+    elif response.status_code == 400:
+        assert b"NUL" in response.content and b'role="alert"' in response.content, response.content[-3000:]
 
 
 def each(valid, field, values):
@@ -245,11 +250,11 @@ def test_pages_refuse_bad_numbers_and_records_with_the_page_again(iw):
     code = iw.tx.code
     clerk = browser(iw.world.clerk)
     for value in BAD_ID_TEXT:
-        page_refused(clerk.post(reverse("inquiry-draw", args=[code]), {"purpose": "experts", "count": value}))
+        page_refused(clerk, clerk.post(reverse("inquiry-draw", args=[code]), {"purpose": "experts", "count": value}))
     services.inquiry_announce_expert_draw(code=code, user=iw.world.clerk, count=3)
     settle()
     for value in BAD_ID_TEXT + ["12345678"]:
-        page_refused(clerk.post(reverse("inquiry-group", args=[code]), {"purchaser_reps": [value]}))
+        page_refused(clerk, clerk.post(reverse("inquiry-group", args=[code]), {"purchaser_reps": [value]}))
     assert stage_of(iw) == "registered"
     services.inquiry_form_group(code=code, user=iw.world.clerk)
     deadline = workdays.earliest_deadline(clock.now(), 3) + timedelta(hours=9)
@@ -259,12 +264,12 @@ def test_pages_refuse_bad_numbers_and_records_with_the_page_again(iw):
               "purchaser_rep": str(iw.world.purchaser.pk)}
     for field in ("supervisor", "purchaser_rep"):
         for value in BAD_ID_TEXT + ["12345678"]:
-            page_refused(clerk.post(reverse("inquiry-notice", args=[code]), {**notice, field: value}))
+            page_refused(clerk, clerk.post(reverse("inquiry-notice", args=[code]), {**notice, field: value}))
     for value in BAD_ID_TEXT + ["12345678"]:
-        page_refused(clerk.post(reverse("inquiry-notice", args=[code]),
+        page_refused(clerk, clerk.post(reverse("inquiry-notice", args=[code]),
                                 {**notice, "invitees": notice["invitees"] + [value]}))
     for value in ["a\x00b", "\x07", "x" * 100_001, ""]:  # a browser cannot post a lone surrogate
-        page_refused(clerk.post(reverse("inquiry-notice", args=[code]), {**notice, "award_criterion": value}))
+        page_refused(clerk, clerk.post(reverse("inquiry-notice", args=[code]), {**notice, "award_criterion": value}))
     assert stage_of(iw) == "group_formed"
 
 
@@ -274,25 +279,25 @@ def test_pages_refuse_bad_challenges_answers_and_contracts(iw):
     user, company = iw.suppliers[0]
     supplier = browser(user)
     for value in BAD_ID_TEXT + ["12345678"]:
-        page_refused(supplier.post(reverse("inquiry-challenge", args=[code]), {"company": value, "text": "有异议"}))
+        page_refused(supplier, supplier.post(reverse("inquiry-challenge", args=[code]), {"company": value, "text": "有异议"}))
     for value in ["a\x00b", "\x07", "x" * 100_001, ""]:  # a browser cannot post a lone surrogate
-        page_refused(supplier.post(reverse("inquiry-challenge", args=[code]),
+        page_refused(supplier, supplier.post(reverse("inquiry-challenge", args=[code]),
                                    {"company": str(company.pk), "text": value}))
     assert not Challenge.objects.filter(transaction=iw.tx).exists()
     services.challenge_file(code=code, user=user, company=company, text="有异议")
     clerk = browser(iw.world.clerk)
     for value in BAD_ID_TEXT + ["12345678"]:
-        page_refused(clerk.post(reverse("inquiry-answer", args=[code]), {"challenge": value, "answer": "维持"}))
+        page_refused(clerk, clerk.post(reverse("inquiry-answer", args=[code]), {"challenge": value, "answer": "维持"}))
     assert not Challenge.objects.get(transaction=iw.tx).answered_at
     clock.advance(InquiryRound.objects.get(transaction=iw.tx, round=iw.tx.round).challenge_until - clock.now() + timedelta(days=1))
     services.challenge_answer(code=code, user=iw.world.clerk, challenge_id=Challenge.objects.get().pk, answer="维持")
     settle()
     purchaser = browser(iw.world.purchaser)
     for value in ["", "abc", "-1", "NaN", "1e9", "9" * 30, "74800.001"]:
-        page_refused(purchaser.post(reverse("inquiry-contract", args=[code]),
+        page_refused(purchaser, purchaser.post(reverse("inquiry-contract", args=[code]),
                                     {"amount": value, "signed_on": clock.now().date().isoformat()}))
     for value in ["", "2026-02-30", "tomorrow", "\x00"]:
-        page_refused(purchaser.post(reverse("inquiry-contract", args=[code]),
+        page_refused(purchaser, purchaser.post(reverse("inquiry-contract", args=[code]),
                                     {"amount": "74800.00", "signed_on": value}))
     assert stage_of(iw) == "result_final"
 
@@ -312,14 +317,14 @@ def test_the_filing_page_refuses_bad_units_and_amounts_and_keeps_what_was_typed(
     valid = {"unit": str(iw.world.unit.pk), "type": "inquiry", "title": "打印机采购", "amount": "12000.00"}
     for value in [v for v in BAD_ID_TEXT if "\x00" not in v] + ["12345678", str(iw.world.other_station.units.get().pk)]:
         response = purchaser.post(reverse("transaction-new"), {**valid, "unit": value})
-        assert response.status_code == 400 and "打印机采购" in response.content.decode(), value
+        assert "打印机采购" in refused_to_page(purchaser, response).content.decode(), value
     # A NUL is refused before any view (trading.middleware.RefuseNulMiddleware), naming the rule.
     response = purchaser.post(reverse("transaction-new"), {**valid, "unit": "1\x00"})
     assert response.status_code == 400 and b"NUL" in response.content and b'role="alert"' in response.content
     for value in ["", "abc", "-1", "NaN", "1e9", "1_000", "٣٠٠", "9" * 19, "12.345"]:
         response = purchaser.post(reverse("transaction-new"), {**valid, "amount": value})
-        assert response.status_code == 400 and "打印机采购" in response.content.decode(), value
-        assert b'role="alert"' in response.content or b"errorlist" in response.content, value
+        page = refused_to_page(purchaser, response, reverse("transaction-new"))
+        assert "打印机采购" in page.content.decode() and b'href="#id_amount"' in page.content, value
     assert not Transaction.objects.exclude(pk=iw.tx.pk).exists()
 
 

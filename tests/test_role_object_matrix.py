@@ -10,6 +10,7 @@ download URL, the API's document list and the `documents` of the API's transacti
     a member of the panel          specification, budget
     the contract's supplier        specification, contract, acceptance report
     any other invited supplier     specification (once the notice is published)
+    the filer of a challenge       also the file attached to its challenge
     anyone else                    nothing (the transaction is not theirs to see)
 
 Suppliers (findings 3 and 4): a company's record and its representatives change only in
@@ -54,14 +55,14 @@ from trading.services.transitions import transaction_transition
 
 pytestmark = [pytest.mark.django_db]
 
-ALL = {"approval", "budget", "specification", "contract", "acceptance", "other"}
+ALL = {"approval", "budget", "specification", "contract", "acceptance", "other", "challenge"}
 EXPECTED_DOCUMENTS = {
     "purchaser": ALL,
     "clerk": ALL,
     "supervisor": ALL,
     "panel member": {"specification", "budget"},
     "winning bidder": {"specification", "contract", "acceptance"},
-    "losing bidder": {"specification"},
+    "losing bidder": {"specification", "challenge"},  # it filed a challenge with a file
     "bidder not invited": set(),
     "expert not drawn": set(),
     "clerk of another station": set(),
@@ -99,6 +100,10 @@ def accepted():
         transaction_transition(code=tx.code, action="complete_evaluation", user=w.clerk)
         transaction_transition(code=tx.code, action="confirm_award", user=w.purchaser)
         transaction_transition(code=tx.code, action="publish_result", user=w.clerk)
+        loser, loser_company = iw.suppliers[0]
+        challenge = services.challenge_file(code=tx.code, user=loser, company=loser_company, text="有异议",
+                                            upload=upload("质疑材料.txt", f"challenge of {tx.code}"))
+        services.challenge_answer(code=tx.code, user=w.clerk, challenge_id=challenge.pk, answer="维持原结果")
         until = InquiryRound.objects.get(transaction=tx, round=1).challenge_until
         clock.advance(until - clock.now() + timedelta(seconds=1))
         settle()

@@ -28,5 +28,6 @@ class TransactionForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    purpose = forms.ChoiceField(choices=DocumentPurpose.choices, label=_("purpose"))
+    purpose = forms.ChoiceField(choices=[c for c in DocumentPurpose.choices if c[0] != DocumentPurpose.CHALLENGE],
+                                label=_("purpose"))
     file = forms.FileField(label=_("file"))

@@ -167,7 +167,12 @@ def document_purposes_for(tx, user) -> set[str]:
 
 
 def documents_for(tx, user):
-    return Document.objects.filter(transaction_id=tx.pk, purpose__in=document_purposes_for(tx, user))
+    readable = Q(purpose__in=document_purposes_for(tx, user))
+    if user is not None and getattr(user, "is_authenticated", False):
+        # A challenge's attachment is also its filer's (the station's staff and the
+        # purchaser read every purpose).
+        readable |= Q(purpose=DocumentPurpose.CHALLENGE, uploaded_by=user)
+    return Document.objects.filter(readable, transaction_id=tx.pk)
 
 
 # --- to-dos ---------------------------------------------------------------------------------

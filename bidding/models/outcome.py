@@ -21,6 +21,9 @@ class Challenge(models.Model):
     text = models.TextField(_("challenge"))
     filed_at = models.DateTimeField()
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # An optional file the filer attaches (a trading Document of purpose "challenge").
+    attachment = models.ForeignKey("trading.Document", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("attachment"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

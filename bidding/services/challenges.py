@@ -4,7 +4,9 @@ procedure's time-driven moves are guarded by `no_open_challenges`, bidding/rules
 the station's answer is published and ledgered, and the clock goes on.
 
 The procedure says who may file (the parties of its round), until when, and about what
-(`kind`); the mechanics are the same for every procedure.
+(`kind`); the mechanics are the same for every procedure. A challenge may come with one
+file (a trading Document of purpose "challenge", limits as for every upload), whose
+SHA-256 its ledger entry records; the station's staff, the purchaser and the filer read it.
 """
 
 import hashlib
@@ -17,10 +19,11 @@ from ledger.recording import actor as ledger_actor
 from ledger.recording import ledger_record
 from trading import clock
 from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
-from trading.models import NoticeKind, Role, Transaction
+from trading.models import DocumentPurpose, NoticeKind, Role, Transaction
 from trading.services.messages import queue_notify_waiting
 from trading.services.notices import notice_publish, official_language
 from trading.services.ticks import refresh_next_check
+from trading.services.transactions import store_document
 from trading.text import clean_id, clean_text
 
 from ..models import Challenge, ChallengeKind, Company
@@ -45,12 +48,12 @@ def resolve_company(user, company) -> Company:
 
 
 def challenge_file(*, transaction, user, company, text, until, eligible, kind=ChallengeKind.RESULT,
-                   period_rule="challenge.period", period_source="", represented_by=None) -> Challenge:
+                   period_rule="challenge.period", period_source="", represented_by=None, upload=None) -> Challenge:
     """`user`, for `company`, files a challenge of `kind` before `until`; `eligible`: the
     companies that took part (a queryset or list); `represented_by`: the moment (the
     round's deadline) by which `user` must have become the company's representative, so
-    that nobody added to a company afterwards acts in its name about that round. Pauses
-    the procedure's clock."""
+    that nobody added to a company afterwards acts in its name about that round;
+    `upload`: an optional file attached to it. Pauses the procedure's clock."""
     company = resolve_company(user, company)
     with db_transaction.atomic():
         tx = Transaction.objects.select_for_update().get(pk=transaction.pk)
@@ -72,12 +75,18 @@ def challenge_file(*, transaction, user, company, text, until, eligible, kind=Ch
             raise NotPermitted(_("only suppliers that took part may challenge (%(company)s did not)")
                                % {"company": company})
         text = clean_text(text, field=_("challenge"), max_length=10000, multiline=True)
+        attachment = None
+        if upload is not None:
+            attachment = store_document(transaction=tx, user=user, upload=upload, purpose=DocumentPurpose.CHALLENGE,
+                                        role=Role.BIDDER)
         challenge = Challenge.objects.create(transaction=tx, round=tx.round, kind=kind, company=company, text=text,
-                                             filed_at=clock.now(), filed_by=user)
+                                             filed_at=clock.now(), filed_by=user, attachment=attachment)
         data = {"round": tx.round, "challenge": challenge.pk, "supplier": company.name, "uscc": company.uscc,
                 "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
         if kind != ChallengeKind.RESULT:
             data["kind"] = kind
+        if attachment is not None:
+            data["attachment_sha256"] = attachment.sha256
         ledger_record(kind="challenge.filed", subject=tx.code, actor=ledger_actor(Role.BIDDER, user.ledger_name()),
                       data=data)
         refresh_next_check(tx)

@@ -1,8 +1,8 @@
 """Pages of the bidding domain: a bidder registers its company and sees its companies.
 
-Forms POST to services (no JavaScript needed); a refused registration re-renders the
-form with the error on the field that caused it (a precise USCC error) and what was
-typed. Pools and conflicts are managed by station staff in the admin (bidding/admin.py).
+Forms POST to services (no JavaScript needed); a refused registration answers 303 to the
+form, which shows the error at the top and on the field that caused it (a precise USCC
+error) with what was typed (trading/views/prg.py). Pools and conflicts are managed by station staff in the admin (bidding/admin.py).
 """
 
 from django import forms
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from trading.errors import DomainError
+from trading.views import prg
 
 from .. import selectors
 from ..services.companies import company_register
@@ -46,22 +47,20 @@ def _refuse_non_bidder(request):
 def company_register_view(request):
     if not selectors.is_bidder(request.user):
         return _refuse_non_bidder(request)
-    form = CompanyForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            company = company_register(user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            field = exc.details.get("field")
-            form.add_error(field if field in form.fields else None, exc.message)
-            status = 400
-        else:
-            messages.success(request, _("%(name)s is registered (%(uscc)s). The station puts it in its supplier "
-                                        "pool on request.") % {"name": company.name, "uscc": company.uscc})
-            return redirect("company-mine")
-    elif request.method == "POST":
-        status = 400
-    return render(request, "bidder/company_form.html", {"form": form}, status=status)
+    if request.method != "POST":
+        form = CompanyForm()
+        prg.refill(request, "company", form)
+        return render(request, "bidder/company_form.html", {"form": form})
+    form = CompanyForm(request.POST)
+    try:
+        if not form.is_valid():
+            return prg.refuse(request, form.errors, to=request.path, form="company", anchor="company-form")
+        company = company_register(user=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        return prg.refuse(request, exc, to=request.path, form="company", anchor="company-form")
+    messages.success(request, _("%(name)s is registered (%(uscc)s). The station puts it in its supplier "
+                                "pool on request.") % {"name": company.name, "uscc": company.uscc})
+    return redirect("company-mine")
 
 
 @login_required

@@ -2,9 +2,10 @@
 its offer page with a live countdown and its receipt, the custodians' opening page, the
 public opening record.
 
-Every action is a form POST that calls one service (works without JavaScript); what each
-page may show is decided by bidding.selectors_sealed (nothing about who bid, or how many,
-before the round closes). No company identifier appears in these pages' paths: the
+Every action is a form POST that calls one service (works without JavaScript); a refusal
+answers 303 to the form's page, which shows it once (trading/views/prg.py: passphrases,
+shares and prices are never kept for it). What each page may show is decided by
+bidding.selectors_sealed (nothing about who bid, or how many, before the round closes). No company identifier appears in these pages' paths: the
 company is a form or query field, which the access log does not record. The opening is
 the procedure's move marked `opens_bids`, reached through the registry. Passphrases,
 shares and prices are marked sensitive: Django's error reports never include them.
@@ -18,6 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,6 +30,7 @@ from trading.models import Role, User
 from trading.services.accounts import client_address, login_authenticate
 from trading.services.transitions import transaction_transition
 from trading.text import clean_id
+from trading.views import prg
 
 from .. import crypto
 from .. import selectors_sealed as sel
@@ -63,21 +66,18 @@ def opening_move(tx):
 def custodian_key(request):
     user = request.user
     roles = sel.custodian_roles_of(user)
-    error, status = None, 200
     if request.method == "POST":
         passphrase, confirm = request.POST.get("passphrase", ""), request.POST.get("confirm", "")
-        if not roles:
-            error, status = _("custodian keys are held by clerks, supervisors and purchasers' representatives"), 403
-        elif passphrase != confirm:
-            error, status = _("the two passphrases differ: type the same passphrase twice"), 400
-        else:
-            try:
-                custodian_key_set(user=user, passphrase=passphrase, password=request.POST.get("password") or None)
-            except DomainError as exc:
-                error, status = exc.message, STATUS.get(exc.code, 400)
-            else:
-                messages.success(request, _("Your custodian key is set. Keep your passphrase: nobody can recover it."))
-                return redirect("custodian-key")
+        try:
+            if not roles:
+                raise NotPermitted(_("custodian keys are held by clerks, supervisors and purchasers' representatives"))
+            if passphrase != confirm:
+                raise InvalidInput(_("the two passphrases differ: type the same passphrase twice"), field="confirm")
+            custodian_key_set(user=user, passphrase=passphrase, password=request.POST.get("password") or None)
+        except DomainError as exc:
+            return prg.refuse(request, exc, to=reverse("custodian-key"), form="custodian_key")
+        messages.success(request, _("Your custodian key is set. Keep your passphrase: nobody can recover it."))
+        return redirect("custodian-key")
     key = sel.custodian_key_of(user)
     return render(request, "custodian/key.html", {
         "roles": roles,
@@ -85,8 +85,7 @@ def custodian_key(request):
         "fingerprint": _fingerprint(key.public_key) if key else None,
         "pending": sel.shares_still_needed(user) if key else [],
         "min_length": crypto.MIN_PASSPHRASE,
-        "error": error,
-    }, status=status if roles else 403)
+    }, status=200 if roles else 403)
 
 
 @login_required
@@ -177,6 +176,10 @@ def _quote_context(request, tx, bid_round, company, admissions, **extra):
     }
 
 
+# The price is never kept for the page after a refusal (prg.NEVER_KEPT): it is typed again.
+QUOTE_FIELDS = {"price": prg.Field("id_price", gettext_lazy("price")), "understood": prg.Field("id_understood")}
+
+
 @login_required
 @sensitive_post_parameters("price")
 @require_http_methods(["GET", "POST"])
@@ -184,20 +187,17 @@ def quote_page(request, code):
     company_id = request.POST.get("company") if request.method == "POST" else request.GET.get("company")
     tx, bid_round, company, admissions = _admitted(request, code, company_id)
     if request.method == "POST" and company is not None:
-        price = request.POST.get("price", "")
-        idempotency_key = request.POST.get("idempotency_key", "")
         try:
             if request.POST.get("understood") != "yes":
                 raise InvalidInput(_("confirm that you understand that a quote cannot be changed"),
                                    field="understood")
-            bid_seal_for_web(bid_round=bid_round, company=company, price=price, user=request.user,
-                             idempotency_key=idempotency_key)
+            bid_seal_for_web(bid_round=bid_round, company=company, price=request.POST.get("price", ""),
+                             user=request.user, idempotency_key=request.POST.get("idempotency_key", ""))
         except NotFound as exc:
             raise Http404(exc.message) from None
         except DomainError as exc:
-            context = _quote_context(request, tx, bid_round, company, admissions, error=exc.message, price=price)
-            context["idempotency_key"] = idempotency_key or context["idempotency_key"]
-            return render(request, "bidder/quote_form.html", context, status=STATUS.get(exc.code, 400))
+            return prg.refuse(request, exc, to=f"{reverse('sealed-quote', args=[tx.code])}?company={company.pk}",
+                              form="quote", fields=QUOTE_FIELDS)
         messages.success(request, _("Your sealed quote was received. Keep the receipt: it is the station's "
                                     "signed promise to list your quote when the quotes close."))
         return redirect(f"{reverse('sealed-receipt', args=[tx.code])}?company={company.pk}")
@@ -284,9 +284,7 @@ def opening_page(request, code):
         except NotFound as exc:
             raise Http404(exc.message) from None
         except DomainError as exc:
-            tx = _clerk_transaction_or_404(request.user, code)
-            return render(request, "clerk/opening.html", _opening_context(tx, error=exc.message),
-                          status=STATUS.get(exc.code, 400))
+            return prg.refuse(request, exc, to=reverse("sealed-opening", args=[tx.code]), form="opening")
         messages.success(request, _("The quotes are opened; the opening record is published and ledgered."))
         return redirect("sealed-opening-record", code=tx.code)
     return render(request, "clerk/opening.html", _opening_context(tx))

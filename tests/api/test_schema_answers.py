@@ -532,13 +532,16 @@ def test_every_answer_through_the_whole_inquiry_matches_the_schema(iw, checker):
                               format="json"), 400, "invalid_input")  # not a company it represents
     answer(loser_client.post(f"{base}/inquiry/challenges/", {"company": loser.pk, "text": "价格计算有误"},
                              format="json"), 201)
-    answer(loser_client.get(f"{base}/inquiry/"))
+    evidence = SimpleUploadedFile("质疑材料.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    answer(loser_client.post(f"{base}/inquiry/challenges/", {"company": loser.pk, "text": "评审打分有误",
+                                                             "file": evidence}, format="multipart"), 201)
+    assert answer(loser_client.get(f"{base}/inquiry/"))["challenges"][1]["attachment"]["name"] == "质疑材料.pdf"
     details = InquiryRound.objects.get(transaction=iw.tx, round=1)
     clock.advance(details.challenge_until - clock.now() + timedelta(seconds=1))
     settle()
-    challenge_id = answer(clerk.get(f"{base}/inquiry/"))["challenges"][0]["id"]
-    answer(clerk.post(f"{base}/inquiry/challenges/{challenge_id}/answer/", {"answer": "经复核，计算无误。"},
-                      format="json"), 204)
+    for challenge in answer(clerk.get(f"{base}/inquiry/"))["challenges"]:
+        answer(clerk.post(f"{base}/inquiry/challenges/{challenge['id']}/answer/", {"answer": "经复核，计算无误。"},
+                          format="json"), 204)
     settle()
 
     today = clock.now().date().isoformat()

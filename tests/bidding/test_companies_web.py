@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from bidding.models import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
 from bidding.services.companies import company_register, expert_pool_add
 from tests.factories import make_world
+from tests.refusals import refused_to_page, shown_once
 from trading.models import Unit, User
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +49,12 @@ def test_a_bad_code_shows_the_precise_error_on_its_field_and_keeps_what_was_type
     client.force_login(world.bidder)
     assert client.get(reverse("company-register")).status_code == 200
     response = client.post(reverse("company-register"), {**FORM, "uscc": "91350100M000100Y44"})
-    text = response.content.decode()
-    assert response.status_code == 400
-    assert 'id="error-uscc"' in text and "“3”" in text and "“4”" in text
+    text = refused_to_page(client, response, reverse("company-register"), anchor="company-form").content.decode()
+    assert 'id="id_uscc-error"' in text and 'href="#id_uscc"' in text and "“3”" in text and "“4”" in text
+    assert 'aria-invalid="true"' in text
     assert 'value="91350100M000100Y44"' in text and 'value="福州市某某电脑有限公司"' in text
     assert 'value="0591-87654321"' in text and not Company.objects.exists()
+    assert shown_once(client, reverse("company-register"))
 
 
 def test_registering_then_seeing_my_company(client, world):
@@ -71,9 +73,10 @@ def test_other_mistakes_land_on_their_field(client, world):
     with translation.override("en"):
         response = client.post(reverse("company-register"), {**FORM, "contact_phone": "call me"},
                                HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 400 and 'id="error-contact_phone"' in response.content.decode()
+        page = refused_to_page(client, response, reverse("company-register"))
+    assert 'id="id_contact_phone-error"' in page.content.decode()
     response = client.post(reverse("company-register"), {**FORM, "name": ""})
-    assert response.status_code == 400 and 'id="error-name"' in response.content.decode()
+    assert 'id="id_name-error"' in refused_to_page(client, response, reverse("company-register")).content.decode()
 
 
 # --- API ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from bidding.models import Bid, CustodianKey, OpeningRecord
 from tests.factories import make_world
+from tests.refusals import refused_to_page, shown_once
 from trading import clock
 from trading.models import Role
 
@@ -50,16 +51,19 @@ def test_a_supervisor_reads_what_the_key_protects_and_sets_its_passphrase():
     assert b"Fingerprint" in page.content and PASSPHRASES[Role.SUPERVISOR].encode() not in page.content
 
 
-@pytest.mark.parametrize("passphrase, confirm, status, says", [
-    ("river stone quietly 58", "river stone quietly 59", 400, b"the two passphrases differ"),
-    ("password123", "password123", 422, b"custodian passphrase must be strong"),
+@pytest.mark.parametrize("passphrase, confirm, field, says", [
+    ("river stone quietly 58", "river stone quietly 59", "confirm", b"the two passphrases differ"),
+    ("password123", "password123", "passphrase", b"custodian passphrase must be strong"),
 ])
-def test_a_refused_passphrase_says_why_and_is_not_shown_again(passphrase, confirm, status, says):
+def test_a_refused_passphrase_says_why_and_is_not_shown_again(passphrase, confirm, field, says):
     world = make_world()
-    response = client_for(world.clerk).post("/bidding/custodian/key/", {"passphrase": passphrase,
-                                                                         "confirm": confirm})
-    assert response.status_code == status and says in response.content
-    assert passphrase.encode() not in response.content
+    client = client_for(world.clerk)
+    response = client.post("/bidding/custodian/key/", {"passphrase": passphrase, "confirm": confirm})
+    page = refused_to_page(client, response, "/bidding/custodian/key/", anchor="form-custodian_key")
+    assert says in page.content and f'id="id_{field}-error"'.encode() in page.content
+    assert passphrase.encode() not in page.content
+    assert passphrase not in str(client.session.items())  # never kept for the page
+    assert shown_once(client, "/bidding/custodian/key/")
     assert not CustodianKey.objects.filter(user=world.clerk).exists()
 
 
@@ -101,14 +105,19 @@ def test_a_bidder_sees_its_invitation_quotes_and_downloads_its_receipt():
     assert b"76500" not in receipt.content and b"76500" not in download.content
 
 
-def test_the_quote_form_asks_to_confirm_and_keeps_what_was_typed():
+def test_the_quote_form_asks_to_confirm_and_never_keeps_the_price():
+    """The price typed is not kept anywhere on the server for the page (the session is in
+    the database): the refused form says to type it again."""
     r = quoting_round()
     company, user = r.suppliers[0]
+    client = client_for(user)
     with clock.frozen_at(BEFORE):
-        response = client_for(user).post(f"/bidding/quotes/{r.tx.code}/",
-                                         {"price": "76500.00", "idempotency_key": "k", "company": company.pk})
-    assert response.status_code == 400 and b"cannot be changed" in response.content
-    assert b'value="76500.00"' in response.content
+        response = client.post(f"/bidding/quotes/{r.tx.code}/",
+                               {"price": "81234.56", "idempotency_key": "k", "company": company.pk})
+        assert "81234" not in str(client.session.items())
+        page = refused_to_page(client, response, f"/bidding/quotes/{r.tx.code}/", anchor="form-quote")
+    assert b"cannot be changed" in page.content and b'id="id_understood-error"' in page.content
+    assert b"81234" not in page.content and b"Type the price again" in page.content
     assert not Bid.objects.exists()
 
 
@@ -121,8 +130,8 @@ def test_a_late_quote_on_the_page_is_refused_by_the_server_clock():
     with clock.frozen_at(DEADLINE + timedelta(microseconds=1)):
         response = client.post(f"/bidding/quotes/{r.tx.code}/", {"price": "76500.00", "understood": "yes",
                                                                   "idempotency_key": key, "company": company.pk})
-        assert response.status_code == 422 and b"has passed; received at" in response.content
-        page = client.get(f"/bidding/quotes/{r.tx.code}/")
+        page = refused_to_page(client, response, f"/bidding/quotes/{r.tx.code}/")
+        assert b"has passed; received at" in page.content
     assert b"Seal and submit" not in page.content and b"the deadline has passed" in page.content
 
 
@@ -159,7 +168,9 @@ def test_the_custodians_open_the_quotes_on_the_clerks_page():
         wrong = client.post(f"/bidding/opening/{r.tx.code}/", {
             "expected_stage": "quotes_closed", f"share_{r.world.clerk.pk}": r.share(Role.CLERK)[1].hex(),
             f"share_{r.world.purchaser.pk}": "ab" * 33})
-        assert wrong.status_code == 422 and "张伟".encode() in wrong.content
+        shown = refused_to_page(client, wrong, f"/bidding/opening/{r.tx.code}/", anchor="form-opening")
+        assert "张伟".encode() in shown.content
+        assert r.share(Role.CLERK)[1].hex() not in str(client.session.items())  # shares are never kept
         assert not OpeningRecord.objects.exists()
         response = client.post(f"/bidding/opening/{r.tx.code}/", {
             "expected_stage": "quotes_closed", f"share_{r.world.clerk.pk}": r.share(Role.CLERK)[1].hex(),

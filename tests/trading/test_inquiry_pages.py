@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from bidding.models import OpeningRecord, PanelMember
 from bidding.selectors_sealed import round_of
+from tests.refusals import refused_to_page
 from tests.trading.inquiry_world import (
     MONDAY,
     PASSPHRASES,
@@ -44,6 +45,11 @@ def post(c, name, code, data, expect=302):
     return response
 
 
+def refused(c, name, code, data):
+    """A refused panel form: 303 to the transaction's page, whose GET shows the error."""
+    return refused_to_page(c, c.post(reverse(name, args=[code]), data), reverse("transaction-detail", args=[code]))
+
+
 @pytest.fixture
 def iw():
     with clock.frozen_at(MONDAY):
@@ -62,8 +68,7 @@ def walk_to_opened(iw):
     notice = {"expected_stage": "group_formed", "price_composition": "含税", "award_criterion": "最低价",
               "invitation": "list", "invitees": [str(c.pk) for _u, c in iw.suppliers],
               "supervisor": str(iw.world.supervisor.pk), "purchaser_rep": str(iw.world.purchaser.pk)}
-    refused = post(clerk, "inquiry-notice", code, {**notice, "deadline": short}, expect=422)
-    text = refused.content.decode()
+    text = refused(clerk, "inquiry-notice", code, {**notice, "deadline": short}).content.decode()
     assert "含税" in text  # what was typed is kept
     assert deadline.astimezone(MONDAY.tzinfo).strftime("%Y-%m-%d") in text  # the earliest allowed date
     post(clerk, "inquiry-notice", code, {**notice, "deadline": local})
@@ -123,10 +128,10 @@ def test_the_whole_inquiry_through_the_pages(iw):
     assert stage(iw) == "contracted"
     page = purchaser.get(reverse("transaction-detail", args=[code])).content.decode()
     assert reverse("inquiry-acceptance", args=[code]) in page and "登记履约验收" in page
-    post(purchaser, "inquiry-acceptance", code, {
+    refused(purchaser, "inquiry-acceptance", code, {
         "expected_stage": "contracted", "accepted_on": clock.now().date().isoformat(), "conclusion": "failed",
         "remarks": "", "file": SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 a", content_type="application/pdf")},
-        expect=400)  # a failed acceptance says why
+    )  # a failed acceptance says why
     post(purchaser, "inquiry-acceptance", code, {
         "expected_stage": "contracted", "accepted_on": clock.now().date().isoformat(), "conclusion": "passed",
         "remarks": "", "file": SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 a", content_type="application/pdf")})

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from ledger.recording import actor, ledger_record
 from tests.factories import document, make_transaction, make_world
+from tests.refusals import refused_to_page, shown_once
 from trading.models import LoginFailure, Stage, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +127,7 @@ def test_purchaser_files_attaches_and_submits_through_the_pages(client, world, s
     login(client, world.purchaser)
     bad = client.post(reverse("transaction-new"), {"unit": world.unit.pk, "type": "inquiry",
                                                    "title": "办公电脑采购（13台）", "amount": "12.345"})
-    assert bad.status_code == 400
-    text = bad.content.decode()
+    text = refused_to_page(client, bad, reverse("transaction-new"), anchor="transaction-form").content.decode()
     assert "办公电脑采购（13台）" in text  # what was typed is kept
     assert "两位小数" in text or "two decimal" in text
     created = client.post(reverse("transaction-new"), {"unit": world.unit.pk, "type": "inquiry",
@@ -135,8 +135,8 @@ def test_purchaser_files_attaches_and_submits_through_the_pages(client, world, s
     assert created.status_code == 302
     obj = Transaction.objects.get(title="办公电脑采购（13台）")
     refused = client.post(reverse("transaction-act", args=[obj.code, "submit"]), {"expected_stage": "draft"})
-    assert refused.status_code == 422
-    assert "0" in refused.context["action_error"]  # "attach at least 1 document (attached: 0)"
+    page = refused_to_page(client, refused, reverse("transaction-detail", args=[obj.code]), anchor="form-move_submit")
+    assert "0" in page.context["form_refusal"].problems[0].message  # "attach at least 1 document (attached: 0)"
     uploaded = client.post(reverse("document-upload", args=[obj.code]),
                            {"purpose": "approval", "file": document("审批表.txt")})
     assert uploaded.status_code == 302
@@ -152,9 +152,12 @@ def test_clerk_refusal_without_reason_keeps_the_page(client, world):
     assert {a["name"] for a in page.context["actions"]} == {"register", "reject"}
     refused = client.post(reverse("transaction-act", args=[obj.code, "reject"]),
                           {"expected_stage": "submitted", "reason": " "})
-    assert refused.status_code == 400 and refused.context["action_error"]
+    page = refused_to_page(client, refused, reverse("transaction-detail", args=[obj.code]))
+    assert page.context["form_refusal"].problems[0].field == "reason"
     stale = client.post(reverse("transaction-act", args=[obj.code, "register"]), {"expected_stage": "draft"})
-    assert stale.status_code == 409
+    page = refused_to_page(client, stale, reverse("transaction-detail", args=[obj.code]))
+    assert page.context["form_refusal"].form == "move_register"
+    assert shown_once(client, reverse("transaction-detail", args=[obj.code]))
 
 
 def test_staff_of_another_station_cannot_see_the_file(client, world):

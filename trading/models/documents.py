@@ -17,6 +17,7 @@ class DocumentPurpose(models.TextChoices):
     SPECIFICATION = "specification", _("specification or requirements")
     CONTRACT = "contract", _("signed contract")
     ACCEPTANCE = "acceptance", _("acceptance report")
+    CHALLENGE = "challenge", _("attachment to a challenge")
     OTHER = "other", _("other")
 
 

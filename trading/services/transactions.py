@@ -133,6 +133,8 @@ def document_attach(*, transaction: Transaction, user, upload, purpose: str = Do
     with db_transaction.atomic():
         obj = Transaction.objects.select_for_update().get(pk=transaction.pk)
         _check_purchaser(obj, user)
+        if purpose == DocumentPurpose.CHALLENGE:
+            raise InvalidInput(_("a challenge's attachment is attached with the challenge"), field="purpose")
         if obj.stage != Stage.DRAFT:
             raise StageConflict(
                 _("documents are attached while the transaction is a draft; %(code)s is at stage “%(stage)s”")

@@ -1,13 +1,16 @@
 """The workspace of logged-in users: a home page per role, filing a transaction, its
 detail page with the actions the user may take. Every action is a form POST (works
-without JavaScript) that calls a service; a refused action re-renders the page with the
-error and what the user typed."""
+without JavaScript) that calls a service; a refused action answers 303 to the page the
+form is on, which shows the error at the top and at the field with what the user typed
+(Post/Redirect/Get: trading/views/prg.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ledger import selectors as ledger_selectors
@@ -19,6 +22,7 @@ from ..models import Role, Unit
 from ..services.messages import inbox
 from ..services.transactions import document_attach, transaction_create, transaction_update_draft
 from ..services.transitions import transaction_transition
+from . import prg
 
 
 @login_required
@@ -46,29 +50,45 @@ def _purchaser_units(user):
     ).distinct()
 
 
+# The transaction form's fields as the services name them in their errors.
+TRANSACTION_FIELDS = {
+    "title": prg.Field("id_title", gettext_lazy("title")),
+    "amount": prg.Field("id_amount", gettext_lazy("budget or appraised value")),
+    "description": prg.Field("id_description", gettext_lazy("description")),
+}
+
+
+def _transaction_form_page(request, form, editing):
+    """The form page of a new transaction or a draft: on a GET after a refusal, with what
+    was typed and the messages (prg)."""
+    prg.refill(request, "transaction", form)
+    return render(request, "work/transaction_form.html", {"form": form, "editing": editing})
+
+
+def _refuse_transaction_form(request, error):
+    return prg.refuse(request, error, to=request.path, form="transaction", anchor="transaction-form",
+                      fields=TRANSACTION_FIELDS)
+
+
 @login_required
 def transaction_new(request):
     units = _purchaser_units(request.user)
     if not units:
         messages.error(request, _("Only a purchaser can file a transaction."))
         return redirect("work")
-    form = TransactionForm(request.POST or None, units=units)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            obj = transaction_create(user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = 400
-        else:
-            messages.success(
-                request, _("%(code)s filed as a draft. Attach the approval documents, then submit it.")
-                % {"code": obj.code},
-            )
-            return redirect("transaction-detail", code=obj.code)
-    elif request.method == "POST":
-        status = 400
-    return render(request, "work/transaction_form.html", {"form": form, "editing": None}, status=status)
+    if request.method != "POST":
+        return _transaction_form_page(request, TransactionForm(units=units), None)
+    form = TransactionForm(request.POST, units=units)
+    if not form.is_valid():
+        return _refuse_transaction_form(request, form.errors)
+    try:
+        obj = transaction_create(user=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        return _refuse_transaction_form(request, exc)
+    messages.success(
+        request, _("%(code)s filed as a draft. Attach the approval documents, then submit it.") % {"code": obj.code},
+    )
+    return redirect("transaction-detail", code=obj.code)
 
 
 def visible_or_404(user, code):
@@ -88,6 +108,7 @@ def _available_actions(obj, user):
             "needs_reason": t.custom.get("needs_reason", False),
             "danger": t.custom.get("danger", False),
             "confirm": t.custom.get("confirm", False),
+            "form": move_form(t.name),
         }
         for t in selectors.available_transitions(obj, user)
         if not t.custom.get("form")  # moves with inputs have their own forms
@@ -97,7 +118,7 @@ def _available_actions(obj, user):
 
 def _closed_actions(obj, user):
     """The moves this user could make from here once their rules hold, with why not yet."""
-    return [{"name": t.name, "label": obj.action_label(t.name), "why": why}
+    return [{"name": t.name, "label": obj.action_label(t.name), "why": why, "form": move_form(t.name)}
             for t, why in selectors.closed_transitions(obj, user)]
 
 
@@ -106,6 +127,8 @@ def detail_context(request, obj, **extra):
     is_purchaser = user.memberships.filter(role=Role.PURCHASER, unit_id=obj.unit_id).exists()
     # One rule for the page, the download and the API (selectors.documents_for).
     documents = list(selectors.documents_for(obj, user))
+    document_form = DocumentForm()
+    prg.refill(request, "document", document_form)
     context = {
         "obj": obj,
         "can_see_documents": bool(documents) or is_purchaser,
@@ -114,7 +137,7 @@ def detail_context(request, obj, **extra):
         "actions": _available_actions(obj, request.user),
         "closed_actions": _closed_actions(obj, request.user),
         "can_edit": is_purchaser and obj.stage == "draft",
-        "document_form": DocumentForm(),
+        "document_form": document_form,
         **extra,
     }
     panel = registry.panel(obj.type, request, obj)
@@ -135,45 +158,42 @@ def transaction_edit(request, code):
     obj = visible_or_404(request.user, code)
     initial = {"unit": obj.unit_id, "type": obj.type, "title": obj.title,
                "amount": f"{obj.amount:.2f}", "description": obj.description}
-    form = TransactionForm(request.POST or None, units=_purchaser_units(request.user), initial=initial,
-                           editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            transaction_update_draft(
-                transaction=obj, user=request.user, title=form.cleaned_data["title"],
-                amount=form.cleaned_data["amount"], description=form.cleaned_data["description"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = 400
-        else:
-            messages.success(request, _("Draft saved."))
-            return redirect("transaction-detail", code=obj.code)
-    elif request.method == "POST":
-        status = 400
-    return render(request, "work/transaction_form.html", {"form": form, "editing": obj}, status=status)
+    units = _purchaser_units(request.user)
+    if request.method != "POST":
+        return _transaction_form_page(request, TransactionForm(units=units, initial=initial, editing=True), obj)
+    form = TransactionForm(request.POST, units=units, initial=initial, editing=True)
+    if not form.is_valid():
+        return _refuse_transaction_form(request, form.errors)
+    try:
+        transaction_update_draft(
+            transaction=obj, user=request.user, title=form.cleaned_data["title"],
+            amount=form.cleaned_data["amount"], description=form.cleaned_data["description"],
+        )
+    except DomainError as exc:
+        return _refuse_transaction_form(request, exc)
+    messages.success(request, _("Draft saved."))
+    return redirect("transaction-detail", code=obj.code)
 
 
 @login_required
 @require_POST
 def document_upload(request, code):
     obj = visible_or_404(request.user, code)
+    page = reverse("transaction-detail", args=[obj.code])
     form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            document = document_attach(
-                transaction=obj, user=request.user, upload=form.cleaned_data["file"],
-                purpose=form.cleaned_data["purpose"],
-            )
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            messages.success(request, _("Attached %(name)s (SHA-256 %(hash)s).")
-                             % {"name": document.name, "hash": document.sha256})
-            return redirect("transaction-detail", code=obj.code)
-    return render(request, "work/transaction_detail.html",
-                  detail_context(request, obj, document_form=form), status=400)
+    if not form.is_valid():
+        return prg.refuse(request, form.errors, to=page, form="document")
+    try:
+        document = document_attach(
+            transaction=obj, user=request.user, upload=form.cleaned_data["file"],
+            purpose=form.cleaned_data["purpose"],
+        )
+    except DomainError as exc:
+        return prg.refuse(request, exc, to=page, form="document",
+                          fields={"file": prg.Field("id_file", gettext_lazy("file name"))})
+    messages.success(request, _("Attached %(name)s (SHA-256 %(hash)s).")
+                     % {"name": document.name, "hash": document.sha256})
+    return redirect(page)
 
 
 @login_required
@@ -186,11 +206,19 @@ def document_download(request, code, pk):
                         content_type=document.content_type or "application/octet-stream")
 
 
+def move_form(action):
+    """The name of the form of the generic move `action` on the transaction page (its
+    anchor is `form-<name>`)."""
+    return f"move_{action}"
+
+
 @login_required
 @require_POST
 def transaction_act(request, code, action):
     obj = visible_or_404(request.user, code)
-    reason = request.POST.get("reason", "")
+    form = move_form(action)
+    fields = {"reason": prg.Field(f"id_{form}_reason", gettext_lazy("reason")),
+              "confirmed": prg.Field(f"id_{form}_confirmed")}
     try:
         move = selectors.transition_of(obj, action)
         if move is not None and move.custom.get("confirm") and request.POST.get("confirmed") != "yes":
@@ -198,16 +226,12 @@ def transaction_act(request, code, action):
                                % {"action": obj.action_label(action)}, field="confirmed")
         obj = transaction_transition(
             code=obj.code, action=action, user=request.user,
-            expected_stage=request.POST.get("expected_stage") or None, reason=reason,
+            expected_stage=request.POST.get("expected_stage") or None, reason=request.POST.get("reason", ""),
         )
     except NotFound as exc:
         raise Http404(exc.message) from None
     except DomainError as exc:
-        obj = visible_or_404(request.user, code)
-        context = detail_context(request, obj, action_error=exc.message, failed_action=action,
-                                  reason=reason)
-        status = {"stage_conflict": 409, "not_permitted": 403, "rule_violation": 422}.get(exc.code, 400)
-        return render(request, "work/transaction_detail.html", context, status=status)
+        return prg.refuse(request, exc, to=reverse("transaction-detail", args=[obj.code]), form=form, fields=fields)
     messages.success(request, _("%(code)s: “%(action)s” done; now at stage “%(stage)s”.")
                      % {"code": obj.code, "action": obj.action_label(action), "stage": obj.stage_label()})
     return redirect("transaction-detail", code=obj.code)

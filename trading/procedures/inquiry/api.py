@@ -31,6 +31,7 @@ from .serializers import (
     AnswerInput,
     AssessmentInput,
     ChallengeInput,
+    ChallengeUploadInput,
     ChoicesOutput,
     ComparisonOutput,
     ContractInput,
@@ -179,12 +180,16 @@ class ChoicesView(InquiryEndpoint):
 
 
 class ChallengeView(InquiryEndpoint):
-    @extend_schema(request=ChallengeInput, responses={201: CreatedOutput, **errors(*MOVE_ERRORS)})
+    """A challenge to the result: JSON, or multipart with an optional supporting file."""
+
+    @extend_schema(request={"application/json": ChallengeInput, "multipart/form-data": ChallengeUploadInput},
+                   responses={201: CreatedOutput, **errors(*MOVE_ERRORS)})
     def post(self, request, code):
-        data = ChallengeInput(data=request.data)
+        data = ChallengeUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
-        challenge = services.challenge_file(code=self.transaction.code, user=request.user,
-                                            company=data.validated_data["company"], text=data.validated_data["text"])
+        v = data.validated_data
+        challenge = services.challenge_file(code=self.transaction.code, user=request.user, company=v["company"],
+                                            text=v["text"], upload=v.get("file"))
         return Response(CreatedOutput({"id": challenge.pk}).data, status=201)
 
 

@@ -23,7 +23,8 @@ from trading.models import Milestone, Role, User
 from trading.selectors import notices_for
 from trading.services.milestones import milestone_reached
 
-from .services.common import PROCEDURE, bid_round_of, round_of
+from .records import InquiryStage
+from .services.common import PROCEDURE, bid_round_of, param, round_of
 from .services.notice import supplier_draw
 
 
@@ -101,6 +102,28 @@ def inquiry_overview(tx, user):
     return overview
 
 
+def challenge_choices(tx, user, overview) -> dict:
+    """What the challenge form shows `user` (docs/procedures/inquiry.md, "Challenges"): the
+    period's end, in whose names a challenge may be filed now (the invited suppliers it
+    represents that have no challenge of this round waiting for its answer), and those
+    waiting. The service decides; this only keeps the page from offering what it refuses."""
+    record = overview["record"]
+    until = record.challenge_until if record else None
+    invited = [admission.company for admission in overview["my_admissions"]]
+    waiting = list(Challenge.objects.filter(transaction_id=tx.pk, round=tx.round, company__in=invited,
+                                            answered_at__isnull=True).select_related("company"))
+    busy = {c.company_id for c in waiting}
+    bid_round = overview["bid_round"]
+    return {
+        "challenge_until": until,
+        "challenge_open": tx.stage == InquiryStage.RESULT_PUBLISHED and until is not None and clock.now() < until,
+        "challenge_companies": [company for company in invited if company.pk not in busy],
+        "challenges_waiting": waiting,
+        "challenge_days": param(tx, "challenge_working_days"),
+        "challenge_represented_by": bid_round.deadline if bid_round else None,
+    }
+
+
 def suggested_deadline(tx, earliest):
     """What the notice form offers: 09:00 Beijing time of the earliest allowed day (the
     earliest is 00:00 of it), or for a sandbox the earliest allowed moment rounded up to
@@ -147,4 +170,4 @@ def clerk_choices(tx, user) -> dict:
     return choices
 
 
-__all__ = ["clerk_choices", "inquiry_overview", "notices_for", "suggested_deadline", "viewer_roles"]
+__all__ = ["challenge_choices", "clerk_choices", "inquiry_overview", "notices_for", "suggested_deadline", "viewer_roles"]

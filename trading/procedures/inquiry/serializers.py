@@ -58,6 +58,12 @@ class ChallengeInput(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False)
 
 
+class ChallengeUploadInput(ChallengeInput):
+    file = serializers.FileField(required=False, help_text=(
+        "optional supporting file (the types and size of every document upload); its SHA-256 is recorded in the "
+        "challenge.filed entry; the station's staff, the purchaser and the filer read it"))
+
+
 class AnswerInput(serializers.Serializer):
     answer = serializers.CharField(trim_whitespace=False)
 
@@ -132,12 +138,18 @@ class AwardOut(serializers.Serializer):
     confirmed_by_silence = serializers.BooleanField()
 
 
+class AttachmentOut(serializers.Serializer):
+    name = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
 class ChallengeOut(serializers.Serializer):
     id = serializers.IntegerField()
     supplier = serializers.CharField()
     text = serializers.CharField()
     filed_at = MomentText()
     answer = serializers.CharField(allow_null=True)
+    attachment = AttachmentOut(allow_null=True, help_text="the file attached to the challenge, if any")
 
 
 class NoticeRef(serializers.Serializer):
@@ -201,7 +213,9 @@ def inquiry_overview_out(obj, user):
                   "price": f"{o['award'].price:.2f}", "ranking": o["award"].ranking,
                   "confirmed_by_silence": o["award"].confirmed_by_silence} if o["award"] else None,
         "challenges": [{"id": c.pk, "supplier": c.company.name, "text": c.text, "filed_at": moment_text(c.filed_at),
-                        "answer": c.answer or None} for c in o["challenges"]],
+                        "answer": c.answer or None,
+                        "attachment": {"name": c.attachment.name, "sha256": c.attachment.sha256}
+                        if c.attachment else None} for c in o["challenges"]],
         "my_invitations": [a.company.uscc for a in o["my_admissions"]],
         "notices": [{"id": n.pk, "kind": n.kind, "title": n.title, "published_at": moment_text(n.published_at),
                      "sha256": n.sha256} for n in selectors.notices_for(obj, user)],

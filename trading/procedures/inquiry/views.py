@@ -1,24 +1,29 @@
 """Pages of the inquiry: its panel on a transaction's page (what each role can do at each
 stage, as forms), the quote comparison table with its CSV export.
 
-Each form POSTs to a view here that calls one service; a refusal re-renders the
-transaction's page with the message naming the rule and what the user typed."""
+Each form POSTs to a view here that calls one service (`_run`, trading/views/prg.py); a
+refusal answers 303 to the transaction's page, which shows the message naming the rule at
+the top and at the field, with what the user typed."""
 
 import csv
 from datetime import datetime
 
-from django.contrib import messages
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bidding.models import DrawPurpose
-from trading.errors import DomainError, InvalidInput, NotFound
+from trading.errors import InvalidInput
 from trading.models import Role
-from trading.views.work import detail_context, visible_or_404
+from trading.services.transactions import ALLOWED_DOCUMENT_TYPES
+from trading.views import prg
+from trading.views.work import visible_or_404
 
 from . import selectors, services
 from .records import InquiryStage
@@ -43,7 +48,10 @@ def panel(request, obj):
             context["my_votes"] = {row["bid"].pk: dict((m.pk, v) for m, v in row["votes"]).get(me.pk)
                                    for row in rows} if me else {}
     context["notices"] = selectors.notices_for(obj, request.user)
-    context["my_companies"] = list(request.user.companies.all()) if request.user.is_authenticated else []
+    if overview["my_admissions"] and obj.stage == InquiryStage.RESULT_PUBLISHED:
+        context.update(selectors.challenge_choices(obj, request.user, overview))
+        context["upload_types"] = ", ".join(sorted(ALLOWED_DOCUMENT_TYPES))
+        context["upload_max_mb"] = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
     return "inquiry/panel.html", context
 
 
@@ -53,39 +61,64 @@ def public_panel(request, obj):
     return "inquiry/public.html", {"inquiry": selectors.inquiry_overview(obj, None)}
 
 
-def _back(request, obj, **extra):
-    """The transaction page again, with an error and what was typed."""
-    status = extra.pop("status", 400)
-    return render(request, "work/transaction_detail.html", detail_context(request, obj, **extra), status=status)
-
-
-def _run(request, code, action_name, call):
+def _run(request, code, form, call, fields=None):
+    """The POST of the panel's form `form`: `call(obj)` calls the service and answers the
+    success message; a refusal goes back to the transaction's page (prg)."""
     obj = visible_or_404(request.user, code)
-    try:
-        result = call(obj)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-    except DomainError as exc:
-        status = {"stage_conflict": 409, "not_permitted": 403, "rule_violation": 422}.get(exc.code, 400)
-        return _back(request, obj, procedure_error=exc.message, procedure_form=action_name,
-                     posted=request.POST, status=status)
-    messages.success(request, result if isinstance(result, str) else _("Done."))
-    return redirect("transaction-detail", code=code)
+    return prg.run(request, lambda: call(obj), page=reverse("transaction-detail", args=[obj.code]), form=form,
+                   fields=fields)
 
 
-def _parse_date(value, message):
+def _parse_date(value, message, field):
     try:
         return datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
     except ValueError:
-        raise InvalidInput(message) from None
+        raise InvalidInput(message, field=field) from None
 
 
-def _parse_local_datetime(value, field):
+def _parse_local_datetime(value, label, field):
     try:
         naive = datetime.strptime((value or "").strip(), "%Y-%m-%dT%H:%M")
     except ValueError:
-        raise InvalidInput(_("%(field)s: give a date and time like 2026-12-03 09:00") % {"field": field}) from None
+        raise InvalidInput(_("%(field)s: give a date and time like 2026-12-03 09:00") % {"field": label},
+                           field=field) from None
     return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def _suffix(value):
+    """A record number or a commitment as posted, fit for a form's name (one form per
+    quote or challenge on the page): its first 16 letters and digits."""
+    return "".join(c for c in str(value or "") if c.isascii() and c.isalnum())[:16]
+
+
+# The panel's fields whose HTML id is not id_<name>, or which the services name otherwise.
+NOTICE_FIELDS = {
+    "deadline": prg.Field("id_deadline", "inquiry.quote_period"),
+    "price_composition": prg.Field("id_price_composition", gettext_lazy("price composition")),
+    "award_criterion": prg.Field("id_award_criterion", gettext_lazy("award criterion")),
+    "invitees": prg.Field("id_invitees", gettext_lazy("invited suppliers"), "inquiry.invitees_from_pool",
+                          "inquiry.min_invitees"),
+    "invitation_note": prg.Field("id_invitation_note", gettext_lazy("why not the drawn suppliers"),
+                                 "inquiry.draw_binds"),
+    "supervisor": prg.Field("id_supervisor", gettext_lazy("supervisor custodian")),
+    "purchaser_rep": prg.Field("id_purchaser_rep", gettext_lazy("purchaser's representative custodian")),
+}
+CHALLENGE_FIELDS = {
+    "company": prg.Field("id_challenge_company", gettext_lazy("supplier")),
+    "text": prg.Field("id_challenge_text", gettext_lazy("challenge")),
+    "file": prg.Field("id_challenge_file", gettext_lazy("file name")),
+}
+CONTRACT_FIELDS = {
+    "amount": prg.Field("id_contract_amount", gettext_lazy("contract amount"), "inquiry.contract_amount"),
+    "signed_on": prg.Field("id_signed_on"),
+    "file": prg.Field("id_contract_file", gettext_lazy("file name")),
+}
+ACCEPTANCE_FIELDS = {
+    "accepted_on": prg.Field("id_accepted_on"),
+    "conclusion": prg.Field("id_conclusion_passed", "passed"),
+    "remarks": prg.Field("id_acceptance_remarks", gettext_lazy("acceptance remarks")),
+    "file": prg.Field("id_acceptance_file", gettext_lazy("file name")),
+}
 
 
 @login_required
@@ -100,7 +133,9 @@ def draw_announce(request, code):
         announce(code=obj.code, user=request.user, count=request.POST.get("count"))
         return _("Draw announced: it is performed with the next signed checkpoint, within seconds.")
 
-    return _run(request, code, "draw", call)
+    return _run(request, code, f"draw_{_suffix(request.POST.get('purpose'))}", call,
+                {"count": prg.Field("id_draw_count", gettext_lazy("number of experts"),
+                                    gettext_lazy("number of suppliers"))})
 
 
 @login_required
@@ -117,7 +152,7 @@ def issue_notice(request, code):
     def call(obj):
         services.inquiry_issue_notice(
             code=obj.code, user=request.user,
-            deadline=_parse_local_datetime(request.POST.get("deadline"), _("quote deadline")),
+            deadline=_parse_local_datetime(request.POST.get("deadline"), _("quote deadline"), "deadline"),
             price_composition=request.POST.get("price_composition", ""),
             award_criterion=request.POST.get("award_criterion", ""),
             use_supplier_draw=request.POST.get("invitation") == "draw",
@@ -129,7 +164,7 @@ def issue_notice(request, code):
         )
         return _("Inquiry notice issued; the invited suppliers can quote until the deadline.")
 
-    return _run(request, code, "notice", call)
+    return _run(request, code, "notice", call, NOTICE_FIELDS)
 
 
 @login_required
@@ -138,19 +173,23 @@ def assess(request, code):
     def call(obj):
         responsive = request.POST.get("responsive")
         if responsive not in ("yes", "no"):
-            raise InvalidInput(_("say whether the quote is responsive"))
+            raise InvalidInput(_("say whether the quote is responsive"), field="responsive")
         services.assessment_record(code=obj.code, user=request.user, commitment=request.POST.get("commitment", ""),
                                    responsive=responsive == "yes", reason=request.POST.get("reason", ""))
         return _("Assessment saved.")
 
-    return _run(request, code, "assess", call)
+    form = f"assess_{_suffix(request.POST.get('commitment'))}"
+    return _run(request, code, form, call, {
+        "responsive": prg.Field(f"id_{form}_yes"),
+        "reason": prg.Field(f"id_{form}_reason", gettext_lazy("reason"))})
 
 
 @login_required
 @require_POST
 def sign_report(request, code):
     return _run(request, code, "sign", lambda obj: services.report_sign(
-        code=obj.code, user=request.user, dissent=request.POST.get("dissent", "")) and _("Report signed."))
+        code=obj.code, user=request.user, dissent=request.POST.get("dissent", "")) and _("Report signed."),
+        {"dissent": prg.Field("id_dissent", gettext_lazy("dissent"))})
 
 
 @login_required
@@ -158,31 +197,34 @@ def sign_report(request, code):
 def challenge(request, code):
     def call(obj):
         services.challenge_file(code=obj.code, user=request.user, company=request.POST.get("company", ""),
-                                text=request.POST.get("text", ""))
+                                text=request.POST.get("text", ""), upload=request.FILES.get("file"))
         return _("Challenge filed. The contract step waits for the station's answer.")
 
-    return _run(request, code, "challenge", call)
+    return _run(request, code, "challenge", call, CHALLENGE_FIELDS)
 
 
 @login_required
 @require_POST
 def answer_challenge(request, code):
-    return _run(request, code, "answer", lambda obj: services.challenge_answer(
+    form = f"answer_{_suffix(request.POST.get('challenge'))}"
+    return _run(request, code, form, lambda obj: services.challenge_answer(
         code=obj.code, user=request.user, challenge_id=request.POST.get("challenge"),
-        answer=request.POST.get("answer", "")) and _("Answer recorded and published."))
+        answer=request.POST.get("answer", "")) and _("Answer recorded and published."),
+        {"answer": prg.Field(f"id_{form}_text", gettext_lazy("answer"))})
 
 
 @login_required
 @require_POST
 def record_contract(request, code):
     def call(obj):
-        signed_on = _parse_date(request.POST.get("signed_on"), _("the signing date: give a date like 2026-12-20"))
+        signed_on = _parse_date(request.POST.get("signed_on"), _("the signing date: give a date like 2026-12-20"),
+                                "signed_on")
         services.inquiry_record_contract(code=obj.code, user=request.user, amount=request.POST.get("amount"),
                                          signed_on=signed_on, upload=request.FILES.get("file"),
                                          expected_stage=request.POST.get("expected_stage") or None)
         return _("Contract recorded and published.")
 
-    return _run(request, code, "contract", call)
+    return _run(request, code, "contract", call, CONTRACT_FIELDS)
 
 
 @login_required
@@ -190,7 +232,7 @@ def record_contract(request, code):
 def record_acceptance(request, code):
     def call(obj):
         accepted_on = _parse_date(request.POST.get("accepted_on"),
-                                  _("the acceptance date: give a date like 2026-12-20"))
+                                  _("the acceptance date: give a date like 2026-12-20"), "accepted_on")
         conclusion = request.POST.get("conclusion")
         services.inquiry_record_acceptance(
             code=obj.code, user=request.user, accepted_on=accepted_on,
@@ -198,7 +240,7 @@ def record_acceptance(request, code):
             upload=request.FILES.get("file"), expected_stage=request.POST.get("expected_stage") or None)
         return _("Acceptance recorded; the clerk can archive the transaction.")
 
-    return _run(request, code, "acceptance", call)
+    return _run(request, code, "acceptance", call, ACCEPTANCE_FIELDS)
 
 
 @login_required

@@ -19,9 +19,10 @@ from ..records import InquiryStage
 from .common import bid_round_of, clerk_transaction, find, round_of, source
 
 
-def challenge_file(*, code, user, company, text):
-    """A supplier that was invited challenges the result within the challenge period.
-    `company`: the Company, or its record number as a form or API client posts it."""
+def challenge_file(*, code, user, company, text, upload=None):
+    """A supplier that was invited challenges the result within the challenge period, with
+    an optional attached file (`upload`). `company`: the Company, or its record number as a
+    form or API client posts it."""
     tx = find(code)
     if tx.stage != InquiryStage.RESULT_PUBLISHED:
         raise StageConflict(_("a challenge is filed while the result's challenge period runs"))
@@ -31,7 +32,7 @@ def challenge_file(*, code, user, company, text):
                                      until=round_of(tx).challenge_until, eligible=invited,
                                      represented_by=bid_round.deadline,
                                      period_rule="inquiry.challenge_period",
-                                     period_source=source(tx, "challenge_working_days"))
+                                     period_source=source(tx, "challenge_working_days"), upload=upload)
 
 
 def challenge_answer(*, code, user, challenge_id, answer):

@@ -88,8 +88,8 @@ def clerk_transaction(code, user, *, stages):
 def positive_int(value, field):
     text = str(value).strip()
     if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
-        raise InvalidInput(_("%(field)s must be a whole number") % {"field": field})
+        raise InvalidInput(_("%(field)s must be a whole number") % {"field": field}, field=field)
     number = int(text) if len(text) <= 6 else 10**6
     if number < 1 or number > 99:
-        raise InvalidInput(_("%(field)s must be between 1 and 99") % {"field": field})
+        raise InvalidInput(_("%(field)s must be between 1 and 99") % {"field": field}, field=field)
     return number
