@@ -20,7 +20,7 @@ from bidding.models import Acceptance, Award, Challenge, Company, Draw, PanelMem
 from trading import clock, deadlines, rulesets, workdays
 from trading.errors import DomainError, NotPermitted
 from trading.models import Milestone, Role, User
-from trading.selectors import notices_for
+from trading.selectors import notices_for, public_documents
 from trading.services.milestones import milestone_reached
 
 from .services.common import PROCEDURE, bid_round_of, round_of
@@ -75,6 +75,7 @@ def inquiry_overview(tx, user):
         "challenges": [],
         "my_admissions": [],
         "my_bids": [],
+        "documents": [],
         "quote_count": None,
         "acceptance": None,
     }
@@ -96,6 +97,8 @@ def inquiry_overview(tx, user):
         overview["challenges"] = list(challenges.filter(company__representations__user=user))
     if user is not None and user.is_authenticated:
         overview["my_admissions"] = list(selectors_sealed.admissions_for(user, tx, bid_round))
+        if overview["my_admissions"]:  # what the invitation asks to quote to
+            overview["documents"] = list(public_documents(tx))
         overview["my_bids"] = list(selectors_sealed.own_bids(user, tx))
     overview["acceptance"] = Acceptance.objects.filter(contract__transaction_id=tx.pk).first()
     return overview
