@@ -72,7 +72,7 @@ def _invitees(tx, *, use_supplier_draw, invitees, invitation_note):
         raise RuleViolation(
             _("a supplier draw was performed for this round: it binds. Invite the drawn suppliers, or give the "
               "reason for inviting others (recorded and shown to the supervisors) (%(source)s)")
-            % {"source": "财政部令第74号第十二条 / MOF Order No. 74 art. 12"}, rule="inquiry.draw_binds")
+            % {"source": rulesets.cited("财政部令第74号第十二条 / MOF Order No. 74 art. 12")}, rule="inquiry.draw_binds")
     companies = records_by_ids(Company.objects.all(), invitees, field=_("invited suppliers"))
     in_pool = {e.company_id for e in active_supplier_entries(tx.station)}
     outside = [c.name for c in companies if c.pk not in in_pool]
