@@ -1,7 +1,7 @@
 """REST API v1: public notices (no login), whatever their procedure."""
 
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,6 +21,15 @@ def _ts(moment):
     return timezone.localtime(moment).isoformat() if moment else None
 
 
+class NoticeDocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    purpose = serializers.CharField()
+    size = serializers.IntegerField(help_text="bytes")
+    sha256 = serializers.CharField(help_text="lowercase hex SHA-256 of the file, as the notice's text cites it")
+    url = serializers.CharField(help_text="download, no login: /t/<code>/documents/<id>/")
+
+
 class NoticeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
@@ -29,11 +38,16 @@ class NoticeOutput(serializers.Serializer):
     body = serializers.CharField()
     sha256 = serializers.CharField()
     published_at = MomentText()
+    documents = NoticeDocumentOutput(many=True, help_text="the documents the notice refers to (its text cites "
+                                                          "their SHA-256), public with it")
 
 
-def _out(n):
+def _out(n, documents):
     return {"id": n.pk, "code": n.transaction.code, "kind": n.kind, "title": n.title, "body": n.body,
-            "sha256": n.sha256, "published_at": _ts(n.published_at)}
+            "sha256": n.sha256, "published_at": _ts(n.published_at),
+            "documents": [{"id": d.pk, "name": d.name, "purpose": d.purpose, "size": d.size, "sha256": d.sha256,
+                           "url": reverse("public-document", args=[n.transaction.code, d.pk])}
+                          for d in documents]}
 
 
 class NoticeListView(APIView):
@@ -47,7 +61,9 @@ class NoticeListView(APIView):
         rows = selectors.public_notices()
         if request.query_params.get("code"):
             rows = rows.filter(transaction__code=request.query_params["code"])
-        return Response(NoticeOutput([_out(n) for n in rows[:200]], many=True).data)
+        rows = list(rows[:200])
+        documents = selectors.notices_documents(rows)
+        return Response(NoticeOutput([_out(n, documents[n.pk]) for n in rows], many=True).data)
 
 
 class NoticeDetailView(APIView):
@@ -59,7 +75,7 @@ class NoticeDetailView(APIView):
         n = Notice.objects.filter(pk=pk, addressee__isnull=True).select_related("transaction").first()
         if n is None:
             raise Http404(_("no such notice"))
-        return Response(NoticeOutput(_out(n)).data)
+        return Response(NoticeOutput(_out(n, selectors.notice_documents(n))).data)
 
 
 urlpatterns = [

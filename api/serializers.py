@@ -1,6 +1,7 @@
 """Input and output serializers (separate, HackSoft style). Inputs carry what the client
 sent; the services decide whether it is acceptable."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,7 +16,12 @@ from trading.models import (
     TransactionType,
     Unit,
 )
-from trading.selectors import available_transitions, closed_transitions, documents_for
+from trading.selectors import (
+    available_transitions,
+    closed_transitions,
+    documents_for,
+    public_document_purposes,
+)
 from trading.text import MAX_ID
 
 
@@ -128,10 +134,29 @@ class TransitionInput(serializers.Serializer):
 
 
 class DocumentOutput(serializers.ModelSerializer):
+    public = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
     class Meta:
         model = Document
-        fields = ["id", "name", "purpose", "sha256", "size", "content_type", "uploaded_at"]
+        fields = ["id", "name", "purpose", "sha256", "size", "content_type", "uploaded_at", "public", "url"]
         read_only_fields = fields
+
+    def _public_purposes(self, obj) -> set[str]:
+        known = self.context.setdefault("_public_purposes", {})
+        if obj.transaction_id not in known:
+            known[obj.transaction_id] = public_document_purposes(obj.transaction)
+        return known[obj.transaction_id]
+
+    def get_public(self, obj) -> bool:
+        """A public notice published it: anyone may download it, no login."""
+        return obj.purpose in self._public_purposes(obj)
+
+    def get_url(self, obj) -> str:
+        """Where to download it: `/t/<code>/documents/<id>/` (no login) when it is public, else
+        the transaction page's `/work/transactions/<code>/documents/<id>/` (a logged-in session)."""
+        name = "public-document" if self.get_public(obj) else "document-download"
+        return reverse(name, args=[obj.transaction.code, obj.pk])
 
 
 class DocumentInput(serializers.Serializer):

@@ -1,7 +1,8 @@
 """Django admin for station staff: suppliers, the supplier and expert pools, declared
 conflicts. New pool entries and conflicts go through the services (pool numbers S-0001,
 E-0001... are given there); a form shows a refused input as a form error, never a 500.
-Every change to a supplier or its representatives is ledgered (`company.changed`), and a
+Every change to a supplier, its representatives or its standing in a supplier pool (added,
+switched on or off, with a reason) is ledgered (`company.changed`), and a
 supplier's credit code and name cannot change while it has a sealed offer not yet opened.
 Draws are not here: their inputs and results are secret until revealed, and they change
 only through bidding.services.draws."""
@@ -9,6 +10,7 @@ only through bidding.services.draws."""
 from django import forms
 from django.contrib import admin
 from django.db import transaction as db_transaction
+from django.utils.translation import gettext_lazy as _
 
 from trading.errors import InvalidInput, RuleViolation
 
@@ -54,10 +56,13 @@ class RepresentationInline(admin.TabularInline):
 
 
 class SupplierPoolInline(admin.TabularInline):
+    """The company's pool entries; added and switched on or off on the pool's own page (or
+    the clerk's), with a reason, ledgered."""
+
     model = SupplierPoolEntry
     extra = 0
     fields = ["station", "number", "categories", "active"]
-    readonly_fields = ["station", "number"]
+    readonly_fields = ["station", "number", "active"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -99,6 +104,9 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 class SupplierPoolForm(forms.ModelForm):
+    reason = forms.CharField(label=_("reason (published in the ledger)"), required=False, max_length=500,
+                             help_text=_("Required to add a supplier or to switch it on or off."))
+
     class Meta:
         model = SupplierPoolEntry
         fields = ["station", "company", "categories", "active"]
@@ -110,6 +118,8 @@ class SupplierPoolForm(forms.ModelForm):
                 services.supplier_pool_check(station=data["station"], company=data["company"])
             except InvalidInput as exc:
                 _as_form_errors(self, exc)
+        if (self.instance.pk is None or "active" in self.changed_data) and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("give the reason: it is published with the change in the ledger"))
         return data
 
 
@@ -126,12 +136,21 @@ class SupplierPoolEntryAdmin(admin.ModelAdmin):
         return ["number", "station", "company", "added_at"] if obj else ["number"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        entry = services.supplier_pool_add(station=obj.station, company=obj.company, categories=obj.categories)
-        if not obj.active:
-            SupplierPoolEntry.objects.filter(pk=entry.pk).update(active=False)
-        obj.pk, obj.number, obj.added_at = entry.pk, entry.number, entry.added_at
+        """Through the services: an entry added or switched on or off is ledgered with the reason."""
+        reason = form.cleaned_data.get("reason", "")
+        with db_transaction.atomic():
+            if change:
+                if "active" in form.changed_data:
+                    services.supplier_pool_switch(entry=obj, active=obj.active, user=request.user, reason=reason,
+                                                  by_admin=True)
+                SupplierPoolEntry.objects.filter(pk=obj.pk).update(categories=obj.categories)
+                return
+            entry = services.supplier_pool_enter(station=obj.station, company=obj.company, categories=obj.categories,
+                                                 user=request.user, reason=reason, by_admin=True)
+            if not obj.active:
+                entry = services.supplier_pool_switch(entry=entry, active=False, user=request.user, reason=reason,
+                                                      by_admin=True)
+        obj.pk, obj.number, obj.added_at, obj.active = entry.pk, entry.number, entry.added_at, entry.active
 
     def has_delete_permission(self, request, obj=None):
         return False  # a number stays with its holder (draws name it); switch it off instead

@@ -48,6 +48,20 @@ def custodian_roles_of(user) -> set[str]:
     return {m.role for m in user.memberships.all() if m.role in CUSTODIAN_ROLES}
 
 
+def custodian_status(user) -> dict | None:
+    """What the pages tell `user` about its custodian key: None for someone who is no
+    custodian (holds none of the custodian roles, no key, no share: a bidder, an expert);
+    else its roles, its key (None: not set yet, so no procedure can name it) and the shares
+    openings still need from it."""
+    if user is None or not user.is_authenticated:
+        return None
+    roles, key = custodian_roles_of(user), custodian_key_of(user)
+    pending = shares_still_needed(user) if key else []
+    if not roles and key is None:
+        return None
+    return {"roles": roles, "key": key, "pending": pending}
+
+
 def shares_still_needed(user):
     """The custodian shares of `user` that an opening still needs: of a round not yet
     opened and not cancelled, whose procedure is not over."""

@@ -2,7 +2,7 @@
 can change a supplier's record, through every channel that could give them.
 
 Documents (finding 7: the download view and the API's list skipped the rule the page
-applied, so losing bidders downloaded the signed contract and internal files): one rule,
+applied, so losing bidders downloaded internal files): one rule,
 `trading.selectors.document_purposes_for`, the same on the transaction page's list, the
 download URL, the API's document list and the `documents` of the API's transaction:
 
@@ -11,7 +11,15 @@ download URL, the API's document list and the `documents` of the API's transacti
     the contract's supplier        specification, contract, acceptance report
     any other invited supplier     specification (once the notice is published)
     the filer of a challenge       also the file attached to its challenge
-    anyone else                    nothing (the transaction is not theirs to see)
+    anyone who sees it, and        what the public notices published: the specification
+    the public (issue 9 item 2)    with the inquiry notice, the signed contract with the
+                                   contract notice
+    anyone else                    nothing on the logged-in channels (the transaction is
+                                   not theirs to see): the public channels only
+
+The public channels (the transaction's public page, the notices' pages, the API's notices,
+the download at /t/<code>/documents/<id>/) give everyone, logged in or not, exactly what
+the public notices published so far.
 
 Suppliers (findings 3 and 4): a company's record and its representatives change only in
 the Django admin, by staff allowed to change suppliers; a representative cannot change
@@ -47,7 +55,7 @@ from tests.trading.inquiry_world import (
     submit_quote,
 )
 from trading import clock
-from trading.models import Document, Transaction, User
+from trading.models import Document, Notice, Transaction, User
 from trading.procedures.inquiry import services
 from trading.procedures.inquiry.models import InquiryRound
 from trading.services.transactions import document_attach, transaction_create
@@ -56,19 +64,22 @@ from trading.services.transitions import transaction_transition
 pytestmark = [pytest.mark.django_db]
 
 ALL = {"approval", "budget", "specification", "contract", "acceptance", "other", "challenge"}
+# What the inquiry notice and the contract notice published (trading.selectors.PUBLISHED_WITH).
+PUBLISHED = {"specification", "contract"}
 EXPECTED_DOCUMENTS = {
     "purchaser": ALL,
     "clerk": ALL,
     "supervisor": ALL,
-    "panel member": {"specification", "budget"},
+    "panel member": {"specification", "budget"} | PUBLISHED,
     "winning bidder": {"specification", "contract", "acceptance"},
-    "losing bidder": {"specification", "challenge"},  # it filed a challenge with a file
+    "losing bidder": PUBLISHED | {"challenge"},  # it filed a challenge with a file
     "bidder not invited": set(),
     "expert not drawn": set(),
     "clerk of another station": set(),
     "anonymous": set(),
 }
 CHANNELS = ("page", "download", "api list", "api detail")
+PUBLIC_CHANNELS = ("public page", "public download", "notice pages", "api notices")
 
 
 def upload(name, text):
@@ -171,10 +182,34 @@ def test_every_role_reads_the_same_documents_on_every_channel(accepted):
     assert seen == {role: dict.fromkeys(CHANNELS, purposes) for role, purposes in EXPECTED_DOCUMENTS.items()}
 
 
-def test_the_public_pages_serve_no_document(accepted):
-    page = Client().get(f"/audit/transactions/{accepted.tx.code}/")
-    assert page.status_code == 200
-    assert f"/work/transactions/{accepted.tx.code}/documents/" not in page.content.decode()
+def public_documents_seen(tx, user) -> dict:
+    """{public channel: the purposes `user` gets through it}."""
+    web, rest = clients(user)
+    purpose_of = {d.pk: d.purpose for d in Document.objects.filter(transaction=tx)}
+    public_link = re.compile(rf"/t/{tx.code}/documents/(\d+)/")
+    seen = dict.fromkeys(PUBLIC_CHANNELS, set())
+    page = web.get(f"/audit/transactions/{tx.code}/").content.decode()
+    assert f"/work/transactions/{tx.code}/documents/" not in page
+    seen["public page"] = {purpose_of[int(pk)] for pk in public_link.findall(page)}
+    seen["public download"] = set()
+    for pk, purpose in purpose_of.items():
+        response = web.get(f"/t/{tx.code}/documents/{pk}/")
+        assert response.status_code in (200, 404)
+        if response.status_code == 200:
+            seen["public download"].add(purpose)
+    seen["notice pages"] = set()
+    for notice in Notice.objects.filter(transaction=tx, addressee__isnull=True):
+        page = web.get(f"/notices/{notice.pk}/").content.decode()
+        seen["notice pages"] |= {purpose_of[int(pk)] for pk in public_link.findall(page)}
+    listed = rest.get(f"/api/v1/notices/?code={tx.code}")
+    assert listed.status_code == 200
+    seen["api notices"] = {d["purpose"] for n in listed.json() for d in n["documents"]}
+    return seen
+
+
+def test_every_role_reads_the_same_published_documents_on_every_public_channel(accepted):
+    seen = {role: public_documents_seen(accepted.tx, user) for role, user in accepted.extra["users"].items()}
+    assert seen == {role: dict.fromkeys(PUBLIC_CHANNELS, PUBLISHED) for role in EXPECTED_DOCUMENTS}
 
 
 # --- who can change a supplier's record -----------------------------------------------------------

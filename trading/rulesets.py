@@ -23,8 +23,8 @@ from fractions import Fraction
 
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ledger.core.jcs import canonical_bytes
 from ledger.recording import actor as ledger_actor
@@ -159,17 +159,17 @@ def _check_value(name: str, spec: Param, value) -> int | Fraction:
     if number < spec.minimum:
         raise RuleViolation(
             _("%(param)s must be at least %(minimum)s (%(source)s); given: %(value)s")
-            % {"param": _named(spec, name), "minimum": _show(spec.minimum), "source": spec.source,
+            % {"param": _named(spec, name), "minimum": _show(spec.minimum), "source": cited(spec.source),
                "value": value}, rule=f"ruleset.{name}")
     if maximum is not None and number > maximum:
         raise RuleViolation(
             _("%(param)s must be at most %(maximum)s (%(source)s); given: %(value)s")
-            % {"param": _named(spec, name), "maximum": _show(maximum), "source": spec.source,
+            % {"param": _named(spec, name), "maximum": _show(maximum), "source": cited(spec.source),
                "value": value}, rule=f"ruleset.{name}")
     if spec.odd and number % 2 == 0:
         raise RuleViolation(
             _("%(param)s must be an odd number (%(source)s); given: %(value)s")
-            % {"param": _named(spec, name), "source": spec.source, "value": value}, rule=f"ruleset.{name}")
+            % {"param": _named(spec, name), "source": cited(spec.source), "value": value}, rule=f"ruleset.{name}")
     return number
 
 
@@ -204,7 +204,7 @@ def check_params(*, procedure: str, params, sources) -> tuple[dict, dict]:
         raise RuleViolation(
             _("the custodians needed to open (k = %(k)s) cannot exceed the custodians holding a share "
               "(n = %(n)s) (%(source)s)")
-            % {"k": numbers["custodians_k"], "n": numbers["custodians_n"], "source": CUSTODIANS},
+            % {"k": numbers["custodians_k"], "n": numbers["custodians_n"], "source": cited(CUSTODIANS)},
             rule="ruleset.custodians_k")
     clean_sources = {}
     for name in specs:
@@ -331,10 +331,24 @@ def param(rule_set: RuleSet, name: str) -> int | str:
 
 
 def source(rule_set: RuleSet, name: str) -> str:
+    """Where the rule set's `name` comes from, for a message in the reader's language (`cited`)."""
     try:
-        return rule_set.sources[name]
+        return cited(rule_set.sources[name])
     except KeyError:
         raise LookupError(f"rule set {rule_set} has no source for {name!r}") from None
+
+
+def cited(text) -> str:
+    """A legal source as a message cites it. Sources are written in both languages, the
+    Chinese name first ("政府采购法第四十条 / Government Procurement Law art. 40"): a Chinese
+    message cites the Chinese half only (no English law names inside Chinese text); an
+    English one the whole, so the reader also has the official Chinese name to look up.
+    The rule set itself keeps the text as published (its digest covers it)."""
+    text = str(text)
+    chinese, separator, _english = text.partition(" / ")
+    if separator and (get_language() or "").startswith("zh"):
+        return chinese
+    return text
 
 
 def fraction(rule_set: RuleSet, name: str) -> Fraction:
@@ -349,5 +363,5 @@ def ledger_reference(rule_set: RuleSet) -> dict:
 __all__ = [
     "DEFAULTS", "DEFAULT_VERSION", "PARAMS", "Param", "adopt", "check_adoption", "check_params",
     "check_publication", "default_code", "default_params", "default_rule_sets_create", "default_sources", "digest_of",
-    "fraction", "in_force", "ledger_reference", "param", "publish", "rule_set_digest", "source",
+    "cited", "fraction", "in_force", "ledger_reference", "param", "publish", "rule_set_digest", "source",
 ]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import registry, rules
-from .models import Document, DocumentPurpose, Notice, Role, Stage, Transaction
+from .models import Document, DocumentPurpose, Notice, NoticeKind, Role, Stage, Transaction
 
 # Before registration a filing is between the purchaser and the station.
 NOT_PUBLIC = (Stage.DRAFT, Stage.SUBMITTED, Stage.WITHDRAWN)
@@ -142,8 +142,7 @@ def roles_towards(tx, user) -> set[str]:
 
 
 # Who reads which documents of a transaction (docs/accounts.md, "Documents"): one rule for
-# the page, the download and the API.
-_DOCUMENTS_FOR_EVERYONE_AFTER_NOTICE = {DocumentPurpose.SPECIFICATION}
+# the pages, the downloads (logged in or public) and the API.
 _DOCUMENTS_BY_ROLE = {
     Role.CLERK: set(DocumentPurpose.values),
     Role.SUPERVISOR: set(DocumentPurpose.values),
@@ -151,18 +150,34 @@ _DOCUMENTS_BY_ROLE = {
     "member": {DocumentPurpose.SPECIFICATION, DocumentPurpose.BUDGET},
     "contractor": {DocumentPurpose.SPECIFICATION, DocumentPurpose.CONTRACT, DocumentPurpose.ACCEPTANCE},
 }
+# What a public notice publishes: the procurement documents with the procedure's notice (the
+# notice lists them with their SHA-256), the signed contract with the contract notice
+# (政府采购法实施条例第五十条). Approval, budget, acceptance report and internal files never.
+PUBLISHED_WITH = {
+    DocumentPurpose.SPECIFICATION: {NoticeKind.INQUIRY, NoticeKind.TENDER, NoticeKind.DISCLOSURE},
+    DocumentPurpose.CONTRACT: {NoticeKind.CONTRACT},
+}
+
+
+def purposes_published_by(kind) -> set[str]:
+    """The document purposes a public notice of `kind` publishes (and so lists)."""
+    return {purpose for purpose, kinds in PUBLISHED_WITH.items() if kind in kinds}
+
+
+def public_document_purposes(tx) -> set[str]:
+    """The purposes anyone may read, no login: those the public notices published so far publish."""
+    kinds = set(Notice.objects.filter(transaction_id=tx.pk, addressee__isnull=True).values_list("kind", flat=True))
+    return {purpose for kind in kinds for purpose in purposes_published_by(kind)}
 
 
 def document_purposes_for(tx, user) -> set[str]:
-    """The document purposes `user` may read: everything for the station's staff and the
-    purchaser; the specification for the panel and, once the procedure's notice is
-    published, for everyone (the notice refers to it); the contract and the acceptance
-    report for the supplier that signed it."""
-    purposes = set()
+    """The document purposes `user` may read (None or anonymous: the public): everything for
+    the station's staff and the purchaser; the specification and the budget for the panel;
+    the specification, the contract and the acceptance report for the supplier that signed
+    it; and, for everyone, what the public notices published (`PUBLISHED_WITH`)."""
+    purposes = public_document_purposes(tx)
     for role in roles_towards(tx, user):
         purposes |= _DOCUMENTS_BY_ROLE.get(role, set())
-    if Notice.objects.filter(transaction_id=tx.pk, addressee__isnull=True).exists():
-        purposes |= _DOCUMENTS_FOR_EVERYONE_AFTER_NOTICE
     return purposes
 
 
@@ -172,7 +187,47 @@ def documents_for(tx, user):
         # A challenge's attachment is also its filer's (the station's staff and the
         # purchaser read every purpose).
         readable |= Q(purpose=DocumentPurpose.CHALLENGE, uploaded_by=user)
-    return Document.objects.filter(readable, transaction_id=tx.pk)
+    return Document.objects.filter(readable, transaction_id=tx.pk).select_related("transaction")
+
+
+def public_documents(tx):
+    """The documents anyone may download without logging in (`/t/<code>/documents/<id>/`)."""
+    return documents_for(tx, None)
+
+
+def documents_published_by(tx, kind):
+    """The documents a public notice of `kind` about tx publishes: what it lists, with their
+    SHA-256, when it is issued."""
+    return (Document.objects.filter(transaction_id=tx.pk, purpose__in=purposes_published_by(kind))
+            .select_related("transaction"))
+
+
+def notice_documents(notice) -> list:
+    """The documents a notice refers to: the public documents of its transaction whose SHA-256
+    its text cites (none for a notice addressed to one supplier)."""
+    return notices_documents([notice])[notice.pk]
+
+
+def notices_documents(notices) -> dict:
+    """{notice id: the documents it refers to} for many notices (`notice_documents`), in two queries."""
+    notices = list(notices)
+    found = {n.pk: [] for n in notices}
+    public = [n for n in notices if n.addressee_id is None]
+    transactions = {n.transaction_id for n in public}
+    if not transactions:
+        return found
+    published = {}
+    for tx, kind in Notice.objects.filter(transaction_id__in=transactions, addressee__isnull=True).values_list(
+            "transaction_id", "kind"):
+        published.setdefault(tx, set()).update(purposes_published_by(kind))
+    documents = {}
+    for d in Document.objects.filter(transaction_id__in=transactions, purpose__in=list(PUBLISHED_WITH)).select_related(
+            "transaction").order_by("uploaded_at", "pk"):
+        if d.purpose in published.get(d.transaction_id, ()):
+            documents.setdefault(d.transaction_id, []).append(d)
+    for n in public:
+        found[n.pk] = [d for d in documents.get(n.transaction_id, []) if d.sha256 in n.body]
+    return found
 
 
 # --- to-dos ---------------------------------------------------------------------------------

@@ -23,4 +23,5 @@ urlpatterns = [
     path("work/transactions/<str:code>/act/<str:action>/", work.transaction_act, name="transaction-act"),
     path("notices/", public.notices, name="notices"),
     path("notices/<int:pk>/", public.notice_detail, name="notice-detail"),
+    path("t/<str:code>/documents/<int:pk>/", public.public_document, name="public-document"),
 ]

@@ -3,11 +3,13 @@ checked by its GB 32100-2015 check character); station staff put companies in th
 supplier pool and experts in the expert pool, under public numbers S-0001 and E-0001 per
 station that draws use; experts declare conflicts of interest for recusal.
 
-Pool membership is reference data, not a step of a procedure: it is not ledgered (what a
-draw makes of the pools is: bidding/services/draws.py). A company's registration and every
-later change to it or to its representatives is (`company.changed`, by field name and
-account number, no personal data), and its credit code and name are frozen while it has a
-sealed offer not yet opened.
+A company's registration and every later change to it, to its representatives or to its
+standing in a station's supplier pool (added, switched on or off, with the reason: the
+pool is what supplier draws and named invitations come from) is ledgered
+(`company.changed`, by field name, account number and pool number, no personal data), and
+its credit code and name are frozen while it has a sealed offer not yet opened. The expert
+pool is reference data kept in the admin (what a draw makes of it is ledgered:
+bidding/services/draws.py).
 """
 
 import re
@@ -163,6 +165,59 @@ def supplier_pool_add(*, station: Station, company: Company, categories: str = "
     except IntegrityError:
         supplier_pool_check(station=station, company=company)
         raise
+
+
+def _pool_keeper(*, station: Station, user, by_admin: bool):
+    """The ledger actor of a change to the station's supplier pool: one of its clerks (the
+    pool page) or the site's staff (the admin)."""
+    if by_admin:
+        return ledger_actor("administrator", user.ledger_name())
+    if not user.memberships.filter(role=Role.CLERK, station=station).exists():
+        raise NotPermitted(_("the supplier pool of %(station)s is kept by its clerks") % {"station": station})
+    return ledger_actor(Role.CLERK, user.ledger_name())
+
+
+def _pool_reason(reason) -> str:
+    return _clean(reason, key="reason", label=_("reason (published in the ledger)"), max_length=500)
+
+
+def supplier_pool_record(*, entry: SupplierPoolEntry, change: str, reason: str, actor) -> None:
+    ledger_record(kind="company.changed", subject=company_subject(entry.company), actor=actor,
+                  data={"pool": change, "station": entry.station.code, "number": entry.number, "reason": reason})
+
+
+def supplier_pool_enter(*, station: Station, company: Company, user, reason, categories: str = "",
+                        by_admin: bool = False) -> SupplierPoolEntry:
+    """A clerk of the station (or the admin) puts a registered company in the station's
+    supplier pool under the next S- number, with the reason; ledgered (`company.changed`,
+    `"pool": "added"`)."""
+    actor = _pool_keeper(station=station, user=user, by_admin=by_admin)
+    reason = _pool_reason(reason)
+    with db_transaction.atomic():
+        entry = supplier_pool_add(station=station, company=company, categories=categories)
+        supplier_pool_record(entry=entry, change="added", reason=reason, actor=actor)
+    return entry
+
+
+def supplier_pool_switch(*, entry: SupplierPoolEntry, active: bool, user, reason, by_admin: bool = False
+                         ) -> SupplierPoolEntry:
+    """Switch a pool entry on or off (a number is never deleted: draws name it), with the
+    reason; ledgered (`"pool": "activated"` or `"deactivated"`). An entry switched off is
+    neither drawn nor invited from then on; draws already announced keep their inputs."""
+    actor = _pool_keeper(station=entry.station, user=user, by_admin=by_admin)
+    reason = _pool_reason(reason)
+    with db_transaction.atomic():
+        entry = SupplierPoolEntry.objects.select_for_update().select_related("station", "company").get(pk=entry.pk)
+        if entry.active == bool(active):
+            raise InvalidInput(
+                (_("%(number)s %(company)s is already switched on") if entry.active else
+                 _("%(number)s %(company)s is already switched off"))
+                % {"number": entry.number, "company": entry.company.name}, field="active")
+        entry.active = bool(active)
+        entry.save(update_fields=["active"])
+        supplier_pool_record(entry=entry, change="activated" if entry.active else "deactivated", reason=reason,
+                             actor=actor)
+    return entry
 
 
 def expert_pool_check(*, station: Station, user) -> None:

@@ -172,6 +172,7 @@ def _quote_context(request, tx, bid_round, company, admissions, **extra):
         "quote": sel.own_bid(bid_round, company, request.user) if company else None,
         "opening_key": sel.opening_key_of(bid_round),
         "idempotency_key": crypto.random_token(),
+        "documents": trading_selectors.public_documents(tx),
         **extra,
     }
 

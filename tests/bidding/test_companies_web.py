@@ -147,12 +147,14 @@ def staff(client):
 def test_admin_adds_pool_entries_through_the_services(staff, world):
     company = company_register(user=world.bidder, uscc=USCC, name="某某公司", contact_name="林芳",
                                contact_phone="13800000000")
-    response = staff.post(reverse("admin:bidding_supplierpoolentry_add"),
-                          {"station": world.station.pk, "company": company.pk, "categories": "计算机", "active": "on"})
+    entry = {"station": world.station.pk, "company": company.pk, "categories": "计算机", "active": "on"}
+    no_reason = staff.post(reverse("admin:bidding_supplierpoolentry_add"), entry)
+    assert no_reason.status_code == 200 and not SupplierPoolEntry.objects.exists()
+    response = staff.post(reverse("admin:bidding_supplierpoolentry_add"), {**entry, "reason": "资格审查合格"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert SupplierPoolEntry.objects.get().number == "S-0001"
     again = staff.post(reverse("admin:bidding_supplierpoolentry_add"),
-                       {"station": world.station.pk, "company": company.pk, "active": "on"})
+                       {"station": world.station.pk, "company": company.pk, "active": "on", "reason": "再次加入"})
     assert again.status_code == 200 and SupplierPoolEntry.objects.count() == 1
 
     response = staff.post(reverse("admin:bidding_expertpoolentry_add"),

@@ -126,7 +126,7 @@ def test_two_good_quotes_and_a_random_envelope_end_the_round_by_the_rule(iw):
         transaction_transition(code=iw.tx.code, action="complete_evaluation", user=clerk)
     assert refused.value.rule == "inquiry.min_responsive" and "2" in refused.value.message.split(":")[-1]
     tx = transaction_transition(code=iw.tx.code, action="fail_evaluation", user=clerk)
-    assert tx.stage == "terminated" and "2" in tx.reason and "No. 74 art. 51" in tx.reason
+    assert tx.stage == "terminated" and "2" in tx.reason and "财政部令第74号第五十一条" in tx.reason
     assert Notice.objects.filter(transaction=tx, kind=NoticeKind.TERMINATION).exists()
     assert transaction_transition(code=tx.code, action="restart", user=clerk).round == 2
 

@@ -33,10 +33,17 @@ def _actor(user):
 
 
 def notice_publish(transaction, *, kind, title, body, user=None, addressee=None, now=None,
-                   ledger_data=None) -> Notice:
+                   ledger_data=None, documents=()) -> Notice:
     """Publish a notice of `transaction` (public when `addressee` is None; else only that
     supplier sees it). A public one is ledgered with its text's SHA-256; `ledger_data`
-    adds procedure facts to that entry (e.g. the opening key the notice carries)."""
+    adds procedure facts to that entry (e.g. the opening key the notice carries).
+    `documents`: the documents the notice refers to (its procurement documents), listed at
+    the end of its text with their size and SHA-256 and in its entry (`documents`); the
+    notice makes them public (trading.selectors.PUBLISHED_WITH)."""
+    documents = list(documents)
+    if documents:
+        body = f"{body}\n{documents_text(documents)}"
+        ledger_data = {**(ledger_data or {}), "documents": [{"name": d.name, "sha256": d.sha256} for d in documents]}
     body = clean_text(body, field=_("text"), max_length=20000, multiline=True)
     title = clean_text(title, field=_("title"), max_length=200)
     notice = Notice.objects.create(
@@ -55,6 +62,15 @@ def official_language():
     """Notices are official text in the station's language, whatever the language of the
     person whose move publishes them: compose them inside `with official_language():`."""
     return override(settings.LANGUAGE_CODE)
+
+
+def documents_text(documents) -> str:
+    """The part of a notice's text that lists its documents: name, size, SHA-256, one a line."""
+    lines = [_("Documents this notice refers to (download them from the notice's page; check each against its "
+               "SHA-256):")]
+    lines += [_("- %(name)s, %(size)s bytes, SHA-256 %(sha256)s") % {"name": d.name, "size": f"{d.size:,}",
+                                                                      "sha256": d.sha256} for d in documents]
+    return "\n".join(lines)
 
 
 def _send(transaction, notice) -> None:

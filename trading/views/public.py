@@ -1,8 +1,8 @@
-"""Public pages, no login: the home page, the search of transactions and the audit trail
-of the ledger."""
+"""Public pages, no login: the home page, the search of transactions, the audit trail of
+the ledger, the notices and the documents they published."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseServerError
+from django.http import FileResponse, Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -136,6 +136,7 @@ def audit_transaction(request, code):
     context = {"code": code, "timeline": timeline, "transaction": transaction}
     if transaction is not None:
         context["notices"] = selectors.notices_for(transaction, None)
+        context["documents"] = selectors.public_documents(transaction)
         panel = registry.public_panel(transaction.type, request, transaction)
         if panel is not None:
             context["procedure_panel"], procedure_context = panel
@@ -154,7 +155,21 @@ def notice_detail(request, pk):
             request.user.is_authenticated
             and notice.addressee.representatives.filter(pk=request.user.pk).exists())):
         raise Http404(_("no such notice"))
-    return render(request, "public/notice_detail.html", {"notice": notice})
+    return render(request, "public/notice_detail.html", {
+        "notice": notice, "documents": selectors.notice_documents(notice),
+    })
+
+
+def public_document(request, code, pk):
+    """A document a public notice published (the procurement documents with the procedure's
+    notice, the contract with the contract notice), for anyone, no login: the one rule of
+    trading.selectors.documents_for, for the public."""
+    transaction = selectors.public_transaction(code.strip()[:64])
+    document = selectors.public_documents(transaction).filter(pk=pk).first() if transaction else None
+    if document is None:
+        raise Http404(_("no such public document"))
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name,
+                        content_type=document.content_type or "application/octet-stream")
 
 
 def audit_checkpoints(request):

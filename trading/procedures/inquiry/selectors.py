@@ -16,11 +16,12 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from bidding import selectors_sealed
-from bidding.models import Acceptance, Award, Challenge, Company, Draw, PanelMember
+from bidding.models import Acceptance, Award, Challenge, Company, Draw, DrawPurpose, PanelMember
+from bidding.selectors import pool_entries
 from trading import clock, deadlines, rulesets, workdays
 from trading.errors import DomainError, NotPermitted
 from trading.models import Milestone, Role, User
-from trading.selectors import notices_for
+from trading.selectors import notices_for, public_documents
 from trading.services.milestones import milestone_reached
 
 from .records import InquiryStage
@@ -67,7 +68,6 @@ def inquiry_overview(tx, user):
         "time_factor": tx.time_factor,
         "rule_set": tx.rule_set,
         "draws": list(Draw.objects.filter(transaction_id=tx.pk, round=tx.round)),
-        "draw_results_visible": staff,
         "invitation_note_visible": staff,
         "group": None,
         "opening_records": None,
@@ -76,6 +76,7 @@ def inquiry_overview(tx, user):
         "challenges": [],
         "my_admissions": [],
         "my_bids": [],
+        "documents": [],
         "quote_count": None,
         "acceptance": None,
     }
@@ -84,6 +85,10 @@ def inquiry_overview(tx, user):
                                  .select_related("user"))
     if opened:
         overview["opening_records"] = list(selectors_sealed.opening_records(bid_round))
+    overview["drawn"] = {draw.pk: _drawn(tx, draw, staff=staff, group_visible=overview["group"] is not None,
+                                         opened=opened) for draw in overview["draws"]}
+    overview["draw_results"] = [{"draw": draw, "drawn": overview["drawn"][draw.pk]} for draw in overview["draws"]
+                                if overview["drawn"][draw.pk]]
     summary = selectors_sealed.closed_round_summary(bid_round)
     if summary is not None:  # only once the round's quotes are closed
         overview["quote_count"] = summary["count"]
@@ -97,6 +102,8 @@ def inquiry_overview(tx, user):
         overview["challenges"] = list(challenges.filter(company__representations__user=user))
     if user is not None and user.is_authenticated:
         overview["my_admissions"] = list(selectors_sealed.admissions_for(user, tx, bid_round))
+        if overview["my_admissions"]:  # what the invitation asks to quote to
+            overview["documents"] = list(public_documents(tx))
         overview["my_bids"] = list(selectors_sealed.own_bids(user, tx))
     overview["acceptance"] = Acceptance.objects.filter(contract__transaction_id=tx.pk).first()
     return overview
@@ -122,6 +129,23 @@ def challenge_choices(tx, user, overview) -> dict:
         "challenge_days": param(tx, "challenge_working_days"),
         "challenge_represented_by": bid_round.deadline if bid_round else None,
     }
+
+
+def _drawn(tx, draw, *, staff, group_visible, opened):
+    """What the viewer may know of a draw's result: None while it is secret to them (the
+    station's staff see it once performed, everyone once revealed, as the ledger publishes
+    it); else [{"number", "name"}] in the order drawn, the name None where it is still secret
+    to them (the experts' names until the group is theirs to see, the suppliers' until the
+    quotes are opened), so a page shows which code is which member wherever names are known."""
+    if draw.performed_at is None or not (staff or draw.revealed_at is not None):
+        return None
+    names_visible = staff or (group_visible if draw.purpose == DrawPurpose.EXPERTS else opened)
+    entries = {e.number: e for e in pool_entries(tx.station, draw.purpose, draw.result)} if names_visible else {}
+
+    def name(entry):
+        return entry.user.ledger_name() if draw.purpose == DrawPurpose.EXPERTS else entry.company.name
+
+    return [{"number": n, "name": name(entries[n]) if n in entries else None} for n in draw.result]
 
 
 def suggested_deadline(tx, earliest):

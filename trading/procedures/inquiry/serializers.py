@@ -98,13 +98,20 @@ class AcceptanceOut(serializers.Serializer):
     report_sha256 = serializers.CharField()
 
 
+class DrawnOut(serializers.Serializer):
+    number = serializers.CharField(help_text="the pool number drawn (S-0001, E-0001)")
+    name = serializers.CharField(allow_null=True, help_text="who it is; null while the name is secret to you")
+
+
 class DrawOut(serializers.Serializer):
     purpose = serializers.CharField()
     commitment = serializers.CharField()
     performed = serializers.BooleanField()
     revealed = serializers.BooleanField()
     result = serializers.ListField(child=serializers.CharField(), required=False,
-                                   help_text="the pool numbers drawn: the clerk and the supervisors only")
+                                   help_text="the pool numbers drawn, in order: the clerk and the supervisors once "
+                                             "performed, everyone once revealed")
+    drawn = DrawnOut(many=True, required=False, help_text="the same, each with its name where you may know it")
 
 
 class MemberOut(serializers.Serializer):
@@ -201,7 +208,8 @@ def inquiry_overview_out(obj, user):
                        "report_sha256": acceptance.document_sha256} if acceptance else None,
         "quote_count": o["quote_count"],
         "draws": [{"purpose": x.purpose, "commitment": x.commitment, "performed": bool(x.performed_at),
-                   "revealed": bool(x.revealed_at), **({"result": x.result} if o["draw_results_visible"] else {})}
+                   "revealed": bool(x.revealed_at),
+                   **({"result": x.result, "drawn": o["drawn"][x.pk]} if o["drawn"][x.pk] is not None else {})}
                   for x in o["draws"]],
         "group": [{"name": m.user.ledger_name(), "role": m.role, "signed": bool(m.signed_at)} for m in group]
         if group is not None else None,

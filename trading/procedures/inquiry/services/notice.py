@@ -1,7 +1,9 @@
 """The inquiry notice: the rule set put in force, the quote deadline checked against it, the
 suppliers invited (from the performed draw, which binds, or named from the station's
 active pool with a recorded reason), the round of sealed quotes with its opening key
-split among three custodians, and the notice published with that key in it."""
+split among three custodians, and the notice published with that key in it and the
+procurement documents it refers to (the specification: name, size, SHA-256), which it
+makes public."""
 
 from datetime import datetime
 
@@ -18,6 +20,7 @@ from ledger.core.entry import format_ts
 from trading import deadlines, rulesets
 from trading.errors import InvalidInput, RuleViolation
 from trading.models import NoticeKind, Role, User
+from trading.selectors import documents_published_by
 from trading.services.notices import notice_publish, official_language
 from trading.services.transitions import transaction_transition
 from trading.text import clean_id, clean_text, records_by_ids
@@ -69,7 +72,7 @@ def _invitees(tx, *, use_supplier_draw, invitees, invitation_note):
         raise RuleViolation(
             _("a supplier draw was performed for this round: it binds. Invite the drawn suppliers, or give the "
               "reason for inviting others (recorded and shown to the supervisors) (%(source)s)")
-            % {"source": "财政部令第74号第十二条 / MOF Order No. 74 art. 12"}, rule="inquiry.draw_binds")
+            % {"source": rulesets.cited("财政部令第74号第十二条 / MOF Order No. 74 art. 12")}, rule="inquiry.draw_binds")
     companies = records_by_ids(Company.objects.all(), invitees, field=_("invited suppliers"))
     in_pool = {e.company_id for e in active_supplier_entries(tx.station)}
     outside = [c.name for c in companies if c.pk not in in_pool]
@@ -137,6 +140,7 @@ def issue_notice(tx, *, user, now, deadline, price_composition, award_criterion,
             title=_("Inquiry notice: %(title)s (%(code)s)") % {"title": tx.title, "code": tx.code},
             body=notice_text(tx, record, deadline=deadline, public_key=public_key),
             ledger_data={"opening_public_key": public_key, "invitation": method},
+            documents=documents_published_by(tx, NoticeKind.INQUIRY),
         )
     data = {
         "round": tx.round,
