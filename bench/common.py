@@ -286,6 +286,9 @@ class BenchSession:
             "LEDGER_ORIGIN": ORIGIN,
             "LEDGER_SIGNING_KEY_FILE": str(self.key_file),
             "LEDGER_ALLOW_HTTP": "1",  # plain HTTP to /ledger/* (no TLS proxy in the bench)
+            # Messages (docs/notifications.md) are composed as in production, not mailed.
+            "STATION_SITE_URL": "http://bench.localhost",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "MEDIA_ROOT": str(self.tmp / "media"),
             "STATIC_ROOT": str(self.tmp / "static"),
             "LOG_LEVEL": "WARNING",
@@ -309,17 +312,18 @@ class BenchSession:
         (self.tmp / "logs").mkdir()
         os.environ.update(self.env)
         self.setup_django()
+        from django.core.management import call_command
+
+        with Stopwatch() as sw:
+            call_command("migrate", verbosity=0, interactive=False)
+        log(f"migrated in {sw.seconds:.1f} s")
+        # After migrate: the command also signs the empty log's checkpoint (size 0).
         keygen = subprocess.run(
             [PYTHON, "manage.py", "ledger_keygen"], cwd=ROOT, env=self.env,
             capture_output=True, text=True, timeout=120,
         )
         if keygen.returncode != 0:
             raise RuntimeError(f"ledger_keygen failed:\n{keygen.stdout}{keygen.stderr}")
-        from django.core.management import call_command
-
-        with Stopwatch() as sw:
-            call_command("migrate", verbosity=0, interactive=False)
-        log(f"migrated in {sw.seconds:.1f} s")
         return self
 
     def setup_django(self):

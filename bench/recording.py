@@ -189,8 +189,8 @@ def run(session, quick, *, want_ratio=True):
     s = sizes(quick)
     worker = session.start_worker()
     try:
-        if not wait_for(drained, 60):  # beat's first run signs the empty log's checkpoint
-            raise RuntimeError(f"the Celery worker did not start:\n{worker.tail()}")
+        if not wait_for(drained, 60):  # the empty log's checkpoint (ledger_keygen signs it)
+            raise RuntimeError(f"the log is not drained before the run:\n{worker.tail()}")
         with Stopwatch() as sw:
             world = World(WRITERS, s["per_writer"])
         log(f"recording: {WRITERS} writers x {s['per_writer']} registered transactions made in {sw.seconds:.1f} s")
