@@ -1,4 +1,7 @@
-"""The open tender as Django loads it: its stage machine and its registry entry."""
+"""The open tender's models as Django loads them: its records (records.py) and its stage
+machine, the proxy of Transaction (machine.py); and its entry in the procedure registry."""
+
+from django.utils.translation import gettext_noop
 
 from trading import registry
 from trading.models import TransactionType
@@ -6,8 +9,15 @@ from trading.registry import Procedure
 
 from .machine import Tender
 from .params import PARAMS, TITLE
+from .records import BidSecurity, EvaluationMethod, TechnicalDocument, TenderRound, TenderStage
 
-__all__ = ["Tender"]
+__all__ = ["BidSecurity", "EvaluationMethod", "TechnicalDocument", "Tender", "TenderRound", "TenderStage"]
 
-registry.register(Procedure(type=TransactionType.TENDER, machine=Tender, amount_key="budget", params=PARAMS,
-                            rules_title=TITLE))
+registry.register(Procedure(
+    type=TransactionType.TENDER, machine=Tender, amount_key="budget", params=PARAMS, rules_title=TITLE,
+    entry_labels={
+        "security.recorded": gettext_noop("bid security recorded"),
+        "security.refunded": gettext_noop("bid security refunded"),
+        "tender.report_filed": gettext_noop("written report filed with the supervisors"),
+    },
+))
