@@ -43,6 +43,10 @@ class BidRound(models.Model):
     admission = models.CharField(max_length=16, choices=AdmissionRule.choices, default=AdmissionRule.INVITED)
     policy = models.CharField(max_length=16, choices=BidPolicy.choices, default=BidPolicy.ONCE)
     parts = models.JSONField(default=list)  # part names in opening order, e.g. ["offer"]
+    # Where the procedure's rules say related parties (the same legal representative, or one
+    # controlling another: Company) cannot both bid in the round, the source of that rule;
+    # empty: no such rule. A second offer from a related party is refused at submission.
+    related_parties_rule = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)  # bids.closed recorded
     cancelled = models.BooleanField(default=False)  # closed early: the procedure ended

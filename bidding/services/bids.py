@@ -13,11 +13,13 @@ and the closing.
 """
 
 import re
+import unicodedata
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +34,7 @@ from trading.models import Transaction
 from trading.money import parse_yuan
 
 from .. import crypto
-from ..models import Admission, Bid, BidPolicy, BidRound, BidStatus, OpeningKey
+from ..models import Admission, Bid, BidPolicy, BidRound, BidStatus, Company, OpeningKey
 from ..selectors_sealed import representing_since
 
 ONE_QUOTE = gettext_lazy("政府采购法第四十条(三): 被询价的供应商一次报出不得更改的价格 "
@@ -77,6 +79,20 @@ def check_envelope(envelope) -> bytes:
               "usable X25519 public key (RFC 9180 section 7.1.4); seal the quote again with python -m bidding.seal"),
             field="envelope") from None
     return envelope
+
+
+def related_live_bid(bid_round, company) -> Bid | None:
+    """A live offer in the round of a party related to `company`: the same legal
+    representative, or one controlling the other (bidding.models.Company), as recorded now."""
+    company = Company.objects.get(pk=company.pk)
+    related = Q(company__controlled_by=company)
+    if company.controlled_by_id:
+        related |= Q(company_id=company.controlled_by_id)
+    representative = unicodedata.normalize("NFKC", company.legal_representative or "").strip()
+    if representative:
+        related |= Q(company__legal_representative=representative)
+    return (Bid.objects.filter(bid_round=bid_round, status=BidStatus.LIVE).exclude(company=company)
+            .filter(related).first())
 
 
 def _lock_round(bid_round) -> tuple[Transaction, BidRound]:
@@ -152,6 +168,13 @@ def _accept(*, bid_round, company, user, part, idempotency_key, envelope=None, s
                 % {"deadline": _local(bid_round.deadline, precise=True), "received": _local(arrived, precise=True),
                    "source": DEADLINE},
                 rule="sealed.deadline")
+        if bid_round.related_parties_rule and existing is None and related_live_bid(bid_round, company):
+            # Not named: who bid is secret until the round closes.
+            raise RuleViolation(
+                _("a company related to %(company)s (the same legal representative, or one controlling the other) "
+                  "already has an offer in this round: related parties cannot both bid (%(source)s)")
+                % {"company": company.name, "source": bid_round.related_parties_rule},
+                rule="sealed.related_parties")
         if existing is not None and bid_round.policy == BidPolicy.ONCE:
             raise RuleViolation(
                 _("%(company)s has quoted already (received %(at)s); each supplier gives one quote, which it "

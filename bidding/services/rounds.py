@@ -39,8 +39,10 @@ def _local(moment) -> str:
 
 
 def round_open(*, transaction, opens_at, deadline, policy=BidPolicy.ONCE, parts=("offer",),
-               admission=AdmissionRule.INVITED, grace_seconds=3) -> BidRound:
-    """A new bid round of `transaction` (in the caller's database transaction)."""
+               admission=AdmissionRule.INVITED, grace_seconds=3, related_parties_rule="") -> BidRound:
+    """A new bid round of `transaction` (in the caller's database transaction).
+    `related_parties_rule`: the source of the procedure's rule that related parties cannot
+    both bid (empty: they may)."""
     if policy not in BidPolicy.values or admission not in AdmissionRule.values:
         raise InvalidInput(_("unknown bid round policy or admission rule"))
     parts = list(parts)
@@ -53,7 +55,7 @@ def round_open(*, transaction, opens_at, deadline, policy=BidPolicy.ONCE, parts=
     return BidRound.objects.create(
         transaction_id=transaction.pk, seq=(last or 0) + 1, procedure_round=transaction.round, opens_at=opens_at,
         deadline=deadline, grace_seconds=grace_seconds, admission=admission, policy=policy, parts=parts,
-        created_at=clock.now())
+        related_parties_rule=str(related_parties_rule or "")[:300], created_at=clock.now())
 
 
 def round_admit(*, bid_round: BidRound, companies, method) -> list[Admission]:

@@ -12,11 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from trading.errors import DomainError
+from trading.errors import DomainError, InvalidInput
+from trading.text import clean_id
 
 from .. import selectors
-from ..services.companies import company_register
+from ..services.companies import company_register, company_relations_set
 
 
 class CompanyForm(forms.Form):
@@ -72,7 +74,31 @@ def company_mine_view(request):
     })
 
 
+@login_required
+@require_POST
+def company_relations_view(request):
+    """A representative records its company's legal representative and controlling company
+    (the company is a form field, as on every bidder page)."""
+    companies = selectors.companies_of(request.user)
+    try:
+        company = companies.filter(pk=clean_id(request.POST.get("company"), field=_("company"))).first()
+        if company is None:
+            raise InvalidInput(_("choose a company you represent"), field="company")
+        company_relations_set(company=company, user=request.user,
+                              legal_representative=request.POST.get("legal_representative", ""),
+                              controlled_by=request.POST.get("controlled_by", "").strip())
+    except DomainError as exc:
+        return render(request, "bidder/company_list.html", {
+            "companies": companies, "can_register": selectors.is_bidder(request.user),
+            "relations_error": exc.message, "relations_company": request.POST.get("company"),
+            "posted": request.POST}, status=400)
+    messages.success(request, _("Saved. Related companies (the same legal representative, or one controlling "
+                                "the other) cannot both bid in a round of an open tender."))
+    return redirect("company-mine")
+
+
 urlpatterns = [
+    path("companies/mine/relations/", company_relations_view, name="company-relations"),
     path("companies/register/", company_register_view, name="company-register"),
     path("companies/mine/", company_mine_view, name="company-mine"),
 ]
