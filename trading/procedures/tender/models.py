@@ -1,8 +1,9 @@
 """The open tender's models as Django loads them: its records (records.py) and its stage
 machine, the proxy of Transaction (machine.py); and its entry in the procedure registry."""
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from bidding.services.openings import add_reasons
 from trading import registry
 from trading.models import TransactionType
 from trading.registry import Procedure
@@ -10,6 +11,7 @@ from trading.registry import Procedure
 from .machine import Tender
 from .params import PARAMS, TITLE
 from .records import BidSecurity, EvaluationMethod, TechnicalDocument, TenderRound, TenderStage
+from .services.opening import NO_TECHNICAL, NOT_PASSED
 
 __all__ = ["BidSecurity", "EvaluationMethod", "TechnicalDocument", "Tender", "TenderRound", "TenderStage"]
 
@@ -21,3 +23,7 @@ registry.register(Procedure(
         "tender.report_filed": gettext_noop("written report filed with the supervisors"),
     },
 ))
+
+# Why a price envelope stays sealed, as the opening record shows it in the reader's language.
+add_reasons({NOT_PASSED: gettext_lazy("did not pass the technical evaluation"),
+             NO_TECHNICAL: gettext_lazy("no technical envelope was opened for this bid")})

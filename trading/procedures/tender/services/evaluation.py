@@ -188,7 +188,7 @@ def tender_sign(*, code, user, dissent=""):
 def score_sheet(tx, member, rows) -> list[str]:
     """A member's score sheet as lines (what its digest covers)."""
     given = _scores([member], rows)
-    prices = price_scores(tx, rows)
+    prices = price_scores(tx, rows) if _scoring(tx) else {}
     lines = [f"{tx.code} round {tx.round} seat-member {member.pk}"]
     for row in rows:
         if not row["opened"]:

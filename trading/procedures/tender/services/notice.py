@@ -101,7 +101,7 @@ def tender_issue_notice(*, code, user, deadline, documents_until, method, qualif
         raise InvalidInput(_("say whether the bids have two envelopes"), field="two_envelopes")
     return transaction_transition(
         code=code, action="issue_notice", user=user, expected_stage=expected_stage, deadline=deadline,
-        documents_until=documents_until, method=method, weights=weights, qualifications=qualifications,
+        documents_until=documents_until, evaluation_method=method, weights=weights, qualifications=qualifications,
         max_price=max_price, security_amount=security_amount, two_envelopes=two_envelopes,
         supervisor=supervisor, purchaser_rep=purchaser_rep)
 
@@ -139,9 +139,10 @@ def custodians_of(tx, clerk, supervisor, purchaser_rep):
     return [(clerk, Role.CLERK), (supervisor, Role.SUPERVISOR), (rep, Role.PURCHASER)]
 
 
-def issue_notice(tx, *, user, now, deadline, documents_until, method, weights, qualifications, max_price,
+def issue_notice(tx, *, user, now, deadline, documents_until, evaluation_method, weights, qualifications, max_price,
                  security_amount, two_envelopes, supervisor=None, purchaser_rep=None) -> dict:
-    """The move's body."""
+    """The move's body (`evaluation_method`: django-fsm keeps the name `method` for itself)."""
+    method = evaluation_method
     tx.rule_set = rulesets.in_force(tx.station, PROCEDURE)
     earliest = earliest_deadline(tx, now)
     if deadline < earliest:
@@ -164,7 +165,7 @@ def issue_notice(tx, *, user, now, deadline, documents_until, method, weights, q
             raise violation(tx, "security_max_share",
                             _("the bid security is at most %(share)s of the estimated price, %(ceiling)s yuan; "
                               "given %(amount)s"), "tender.security_max",
-                            share=f"{share.numerator}/{share.denominator}", ceiling=f"{ceiling:,.2f}",
+                            share=rulesets.param(tx.rule_set, "security_max_share"), ceiling=f"{ceiling:,.2f}",
                             amount=f"{security_amount:,.2f}")
     custodians = custodians_of(tx, user, supervisor, purchaser_rep)
     parts = parts_for(two_envelopes)
