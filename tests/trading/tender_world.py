@@ -16,7 +16,7 @@ from bidding.services.custodians import custodian_key_set, share_bundle
 from bidding.services.draws import draws_perform_due
 from bidding.uscc import check_character
 from ledger.sequencer import ledger_run_sequencer
-from tests.factories import make_transaction, make_user, make_world
+from tests.factories import make_user, make_world
 from trading import clock, deadlines
 from trading.models import Role, Transaction
 from trading.procedures.tender.services import (
@@ -29,6 +29,7 @@ from trading.procedures.tender.services import (
 )
 from trading.procedures.tender.services.notice import BID_CLOSE_GRACE_SECONDS
 from trading.services.ticks import tick
+from trading.services.transactions import document_attach, transaction_create
 from trading.services.transitions import transaction_transition
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -71,7 +72,13 @@ def make_tender_world(*, bidders=4, experts=8, amount="460000.00"):
     custodian_key_set(user=world.clerk, passphrase=PASSPHRASES["clerk"])
     custodian_key_set(user=world.supervisor, passphrase=PASSPHRASES["supervisor"])
     custodian_key_set(user=world.purchaser, passphrase=PASSPHRASES["purchaser"])
-    tx = make_transaction(world, stage="registered", type="tender", title="镇政府后院地坪建设项目", amount=amount)
+    tx = transaction_create(user=world.purchaser, unit=world.unit, type="tender", title="镇政府后院地坪建设项目",
+                            amount=amount)
+    for name, purpose in (("项目立项批复.txt", "approval"), ("工程量清单.txt", "specification")):
+        document_attach(transaction=tx, user=world.purchaser, purpose=purpose,
+                        upload=SimpleUploadedFile(name, f"{name} {tx.code}".encode(), content_type="text/plain"))
+    transaction_transition(code=tx.code, action="submit", user=world.purchaser)
+    tx = transaction_transition(code=tx.code, action="register", user=world.clerk)
     return TenderWorld(world=world, experts=expert_users, bidders=companies, tx=tx)
 
 

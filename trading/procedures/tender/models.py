@@ -17,6 +17,8 @@ __all__ = ["BidSecurity", "EvaluationMethod", "TechnicalDocument", "Tender", "Te
 
 registry.register(Procedure(
     type=TransactionType.TENDER, machine=Tender, amount_key="budget", params=PARAMS, rules_title=TITLE,
+    page_urls="trading.procedures.tender.urls", api_urls="trading.procedures.tender.api",
+    panel="trading.procedures.tender.views.panel", public_panel="trading.procedures.tender.views.public_panel",
     entry_labels={
         "security.recorded": gettext_noop("bid security recorded"),
         "security.refunded": gettext_noop("bid security refunded"),

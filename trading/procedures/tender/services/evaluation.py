@@ -55,7 +55,7 @@ def _scoring(tx) -> bool:
     return round_of(tx).method == EvaluationMethod.SCORING
 
 
-def _scores(members, rows):
+def member_scores(members, rows):
     """{(member pk, bid pk, criterion): points} of the members' own scores."""
     bids = [row["bid"].pk for row in rows if row["opened"]]
     return {(s.member_id, s.bid_id, s.criterion): s.points
@@ -68,7 +68,7 @@ def scores_missing(tx, member=None) -> int:
         return 0
     members, rows = verdicts(tx)
     members = [m for m in members if member is None or m.pk == member.pk]
-    given = _scores(members, rows)
+    given = member_scores(members, rows)
     return sum(1 for m in members for row in rows if row["opened"] for c in MEMBER_CRITERIA
                if (m.pk, row["bid"].pk, c) not in given)
 
@@ -100,7 +100,7 @@ def ranking(tx) -> list[dict]:
     limit = param(tx, "max_candidates")
     if _scoring(tx):
         prices = price_scores(tx, rows)
-        scores = dict(_scores(members, rows))
+        scores = dict(member_scores(members, rows))
         for member in members:
             for bid_pk, points in prices.items():
                 scores[(member.pk, bid_pk, "price")] = points
@@ -187,7 +187,7 @@ def tender_sign(*, code, user, dissent=""):
 
 def score_sheet(tx, member, rows) -> list[str]:
     """A member's score sheet as lines (what its digest covers)."""
-    given = _scores([member], rows)
+    given = member_scores([member], rows)
     prices = price_scores(tx, rows) if _scoring(tx) else {}
     lines = [f"{tx.code} round {tx.round} seat-member {member.pk}"]
     for row in rows:

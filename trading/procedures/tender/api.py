@@ -1,0 +1,3 @@
+"""REST API v1 of the tender (filled below)."""
+
+urlpatterns = []
