@@ -1,9 +1,9 @@
-"""The tender's pages: its forms on a transaction's page, the bid page, the scoring table,
-receipts, and the documents."""
+"""The tender's pages: its forms on a transaction's page (views.py), the bidder's bid
+page, receipts and objections (views_bidder.py), the scoring table and the documents."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_bidder
 
 W = "work/transactions/<str:code>/tender/"
 
@@ -14,9 +14,9 @@ urlpatterns = [
     path(f"{W}committee/", views.form_committee, name="tender-committee"),
     path(f"{W}answer/", views.answer, name="tender-answer"),
     path(f"{W}security/", views.security, name="tender-security"),
-    path(f"{W}object/", views.object_, name="tender-object"),
-    path(f"{W}bid/", views.bid_page, name="tender-bid"),
-    path(f"{W}receipt/", views.receipt, name="tender-receipt"),
+    path(f"{W}object/", views_bidder.object_, name="tender-object"),
+    path(f"{W}bid/", views_bidder.bid_page, name="tender-bid"),
+    path(f"{W}receipt/", views_bidder.receipt, name="tender-receipt"),
     path(f"{W}assess/", views.assess, name="tender-assess"),
     path(f"{W}sign/", views.sign, name="tender-sign"),
     path(f"{W}scoring/", views.scoring, name="tender-scoring"),

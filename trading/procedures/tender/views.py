@@ -1,8 +1,7 @@
 """Pages of the tender: its panel on a transaction's page (what each role can do at each
-stage, as forms), the bidder's bid page with its countdown and receipts, the scoring
-table (printable, CSV), the public panel, and the downloads of the tender documents
-(public once the notice is out) and of the technical documents (the committee's, after the
-technical opening).
+stage, as forms), the scoring table (printable, CSV), the public panel, and the downloads
+of the tender documents (public once the notice is out) and of the technical documents
+(the committee's, after the technical opening). The bidder's pages: views_bidder.py.
 
 Each form POSTs to a view here that calls one service; a refusal re-renders the page with
 the message naming the rule and what the user typed. No company identifier is in a path
@@ -17,22 +16,17 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
-from bidding import crypto
-from bidding import selectors_sealed as sel
 from bidding.models import DrawPurpose
-from trading import clock
 from trading import selectors as trading_selectors
 from trading.errors import DomainError, InvalidInput, NotFound
 from trading.models import Role
-from trading.text import clean_id
 from trading.views.work import detail_context, visible_or_404
 
 from . import selectors
 from .records import SecurityMethod, TenderStage
-from .services import after_result, awarding, bids, changes, committee, evaluation, notice, opening
+from .services import after_result, awarding, changes, committee, evaluation, notice
 from .services.changes import objection_until
 from .services.opening import opening_objection_until
 
@@ -77,7 +71,7 @@ def _back(request, obj, **extra):
     return render(request, "work/transaction_detail.html", detail_context(request, obj, **extra), status=status)
 
 
-def _run(request, code, form_name, call):
+def run_step(request, code, form_name, call):
     obj = visible_or_404(request.user, code)
     try:
         result = call(obj)
@@ -128,13 +122,13 @@ def issue_notice(request, code):
             expected_stage=_expected(request))
         return _("Tender notice issued; bidders may register and bid until the deadline.")
 
-    return _run(request, code, "notice", call)
+    return run_step(request, code, "notice", call)
 
 
 @login_required
 @require_POST
 def clarify(request, code):
-    return _run(request, code, "clarify", lambda obj: changes.tender_clarify(
+    return run_step(request, code, "clarify", lambda obj: changes.tender_clarify(
         code=obj.code, user=request.user, text=request.POST.get("text", "")) and _(
         "Clarification published and sent to every registered bidder."))
 
@@ -142,7 +136,7 @@ def clarify(request, code):
 @login_required
 @require_POST
 def draw(request, code):
-    return _run(request, code, "draw", lambda obj: committee.tender_announce_expert_draw(
+    return run_step(request, code, "draw", lambda obj: committee.tender_announce_expert_draw(
         code=obj.code, user=request.user, count=request.POST.get("count")) and _(
         "Draw announced: it is performed with the next signed checkpoint, within seconds."))
 
@@ -150,7 +144,7 @@ def draw(request, code):
 @login_required
 @require_POST
 def form_committee(request, code):
-    return _run(request, code, "committee", lambda obj: committee.tender_form_committee(
+    return run_step(request, code, "committee", lambda obj: committee.tender_form_committee(
         code=obj.code, user=request.user, purchaser_reps=request.POST.getlist("purchaser_reps"),
         expected_stage=_expected(request)) and _("Evaluation committee formed."))
 
@@ -158,7 +152,7 @@ def form_committee(request, code):
 @login_required
 @require_POST
 def answer(request, code):
-    return _run(request, code, "answer", lambda obj: changes.tender_answer_objection(
+    return run_step(request, code, "answer", lambda obj: changes.tender_answer_objection(
         code=obj.code, user=request.user, challenge_id=request.POST.get("challenge"),
         answer=request.POST.get("answer", "")) and _("Answer recorded and published."))
 
@@ -176,118 +170,7 @@ def security(request, code):
                                             received_on=_date(request.POST.get("date"), _("date received")))
         return _("Bid security recorded.")
 
-    return _run(request, code, "security", call)
-
-
-# --- bidders -------------------------------------------------------------------------------------
-
-@login_required
-@require_POST
-def object_(request, code):
-    """A bidder's objection: to the documents, at the opening or to the candidates, by stage."""
-    def call(obj):
-        filing = {TenderStage.TENDERING: changes.tender_object_documents,
-                  TenderStage.TECHNICAL_OPENED: opening.tender_object_opening,
-                  TenderStage.OPENED: opening.tender_object_opening,
-                  TenderStage.CANDIDATES_PUBLISHED: awarding.tender_object_candidates}.get(obj.stage)
-        if filing is None:
-            raise InvalidInput(_("objections are raised while the tender receives bids, at the opening, or while "
-                                 "the candidates are publicised"))
-        filing(code=obj.code, user=request.user, company=request.POST.get("company", ""),
-               text=request.POST.get("text", ""))
-        return _("Objection raised. The station answers it; the procedure waits until then.")
-
-    return _run(request, code, "object", call)
-
-
-def _bid_context(request, tx, company, **extra):
-    bid_round = sel.round_of(tx)
-    overview = selectors.tender_overview(tx, request.user)
-    now = clock.now()
-    remaining = max(0, int((bid_round.deadline - now).total_seconds() * 1000)) if bid_round else None
-    live = {}
-    if company is not None and bid_round is not None:
-        live = {part: sel.own_bid(bid_round, company, request.user, part) for part in bid_round.part_names}
-    return {"tx": tx, "tender": overview, "company": company, "bid_round": bid_round, "live": live,
-            "current": live.get(bid_round.part_names[-1]) if bid_round else None,
-            "any_live": any(live.values()),
-            "remaining_ms": remaining, "idempotency_key": crypto.random_token(),
-            "history": [b for b in overview["my_bids"] if company is None or b.company_id == company.pk],
-            "to_confirm": [b for b in overview["to_confirm"] if company is None or b.company_id == company.pk],
-            **extra}
-
-
-def _my_company(request, value):
-    if value in (None, ""):
-        companies = list(request.user.companies.all())
-        return companies[0] if len(companies) == 1 else None
-    try:
-        return request.user.companies.filter(pk=clean_id(value, field=_("company"))).first()
-    except InvalidInput:
-        return None
-
-
-@login_required
-@sensitive_post_parameters("price")
-@require_http_methods(["GET", "POST"])
-def bid_page(request, code):
-    """The bidder's page: register, bid (price; technical documents with two envelopes),
-    replace, withdraw, confirm after a change, receipts; a live countdown."""
-    tx = trading_selectors.public_transaction(code)
-    if tx is None or tx.type != "tender":
-        raise Http404(_("no open tender %(code)s among the registered ones") % {"code": code})
-    source = request.POST if request.method == "POST" else request.GET
-    company = _my_company(request, source.get("company"))
-    if request.method == "POST":
-        if company is None:
-            raise Http404(_("choose a company you represent"))
-        action = request.POST.get("action", "")
-        key = request.POST.get("idempotency_key", "")
-        try:
-            if action == "register":
-                bids.tender_register(code=tx.code, user=request.user, company=company)
-                done = _("Registered: you have the tender documents and may bid until the deadline.")
-            elif action == "price":
-                bids.tender_bid_price(code=tx.code, user=request.user, company=company,
-                                      price=request.POST.get("price", ""), idempotency_key=key)
-                done = _("Your sealed bid was received. Keep the receipt.")
-            elif action == "technical":
-                bids.tender_bid_technical(code=tx.code, user=request.user, company=company,
-                                          upload=request.FILES.get("file"), idempotency_key=key)
-                done = _("Your technical envelope was received. Keep the receipt.")
-            elif action == "withdraw":
-                bids.tender_bid_withdraw(code=tx.code, user=request.user, company=company)
-                done = _("Your bid is withdrawn. Keep the withdrawal receipt.")
-            elif action == "confirm":
-                bids.tender_bid_confirm(code=tx.code, user=request.user, company=company)
-                done = _("Your bid is confirmed under the changed documents. Keep the confirmation receipt.")
-            else:
-                raise InvalidInput(_("choose what to do: register, bid, withdraw or confirm"), field="action")
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-        except DomainError as exc:
-            context = _bid_context(request, tx, company, error=exc.message, posted=request.POST)
-            return render(request, "tender/bid.html", context, status=STATUS.get(exc.code, 400))
-        messages.success(request, done)
-        return redirect(f"{request.path}?company={company.pk}")
-    return render(request, "tender/bid.html", _bid_context(request, tx, company))
-
-
-@login_required
-def receipt(request, code):
-    """A receipt of one of your bids (`?commitment=`, `&kind=` receipt, withdrawal or
-    confirmation), as the signed note to keep."""
-    tx = visible_or_404(request.user, code)
-    commitment = (request.GET.get("commitment") or "").strip().lower()
-    bid = next((b for b in sel.own_bids(request.user, tx) if b.commitment == commitment), None)
-    kind = request.GET.get("kind", "receipt")
-    text = {"receipt": bid.receipt, "withdrawal": bid.withdrawal_receipt,
-            "confirmation": bid.confirmation_receipt}.get(kind) if bid else None
-    if not text:
-        raise Http404(_("no such receipt of a bid of yours"))
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kind}-{tx.code}-{commitment[:12]}.txt"'
-    return response
+    return run_step(request, code, "security", call)
 
 
 # --- the committee -------------------------------------------------------------------------------
@@ -308,13 +191,13 @@ def assess(request, code):
                                         points=request.POST.get(criterion))
         return _("Saved.")
 
-    return _run(request, code, "assess", call)
+    return run_step(request, code, "assess", call)
 
 
 @login_required
 @require_POST
 def sign(request, code):
-    return _run(request, code, "sign", lambda obj: evaluation.tender_sign(
+    return run_step(request, code, "sign", lambda obj: evaluation.tender_sign(
         code=obj.code, user=request.user, dissent=request.POST.get("dissent", "")) and _("Report signed."))
 
 
@@ -397,7 +280,7 @@ def public_document(request, code, pk):
 @login_required
 @require_POST
 def pass_over(request, code):
-    return _run(request, code, "pass_over", lambda obj: awarding.tender_pass_over(
+    return run_step(request, code, "pass_over", lambda obj: awarding.tender_pass_over(
         code=obj.code, user=request.user, action=request.POST.get("action") if request.POST.get("action") in (
             "pass_to_next", "fail_award") else "pass_to_next",
         reason=request.POST.get("reason", ""), upload=request.FILES.get("file"),
@@ -407,7 +290,7 @@ def pass_over(request, code):
 @login_required
 @require_POST
 def contract(request, code):
-    return _run(request, code, "contract", lambda obj: after_result.tender_record_contract(
+    return run_step(request, code, "contract", lambda obj: after_result.tender_record_contract(
         code=obj.code, user=request.user, amount=request.POST.get("amount"),
         signed_on=_date(request.POST.get("signed_on"), _("the signing date")), upload=request.FILES.get("file"),
         expected_stage=_expected(request)) and _("Contract recorded and published."))
@@ -416,7 +299,7 @@ def contract(request, code):
 @login_required
 @require_POST
 def report(request, code):
-    return _run(request, code, "report", lambda obj: after_result.tender_file_report(
+    return run_step(request, code, "report", lambda obj: after_result.tender_file_report(
         code=obj.code, user=request.user, upload=request.FILES.get("file")) and _(
         "Written report filed with the supervisors."))
 
@@ -424,7 +307,7 @@ def report(request, code):
 @login_required
 @require_POST
 def acceptance(request, code):
-    return _run(request, code, "acceptance", lambda obj: after_result.tender_record_acceptance(
+    return run_step(request, code, "acceptance", lambda obj: after_result.tender_record_acceptance(
         code=obj.code, user=request.user, accepted_on=_date(request.POST.get("accepted_on"), _("the acceptance date")),
         passed={"passed": True, "failed": False}.get(request.POST.get("conclusion")),
         remarks=request.POST.get("remarks", ""), upload=request.FILES.get("file"),
@@ -434,6 +317,6 @@ def acceptance(request, code):
 @login_required
 @require_POST
 def change_method(request, code):
-    return _run(request, code, "change_method", lambda obj: after_result.tender_change_method(
+    return run_step(request, code, "change_method", lambda obj: after_result.tender_change_method(
         code=obj.code, user=request.user, reason=request.POST.get("reason", ""), upload=request.FILES.get("file"),
         expected_stage=_expected(request)) and _("The tender stops; a new transaction of the approved method follows."))
