@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bidding.models import Award, Bid, Draw, OpeningRecord, PanelMember
+from bidding.models import Award, Bid, Draw, ExpertPoolEntry, OpeningRecord, PanelMember
 from bidding.selectors_sealed import round_of
+from bidding.services.companies import company_relations_set
 from ledger.models import Entry, PendingEntry
 from ledger.verify import LogChecker
 from tests.trading.tender_world import (
@@ -34,9 +35,10 @@ from tests.trading.tender_world import (
     walk,
 )
 from trading import clock
-from trading.errors import InvalidInput, NotPermitted, RuleViolation
+from trading.errors import InvalidInput, NotPermitted, RuleViolation, StageConflict
 from trading.models import Notice, Transaction
 from trading.procedures.tender.models import TenderRound
+from trading.procedures.tender.selectors import tender_overview
 from trading.procedures.tender.services import (
     after_result,
     awarding,
@@ -355,3 +357,77 @@ def test_a_bid_after_the_deadline_is_refused_and_the_closing_is_the_clock_s(tw):
     assert pass_deadline(tw).stage == "bids_closed"
     assert Transaction.objects.get(pk=tx.pk).stage == "bids_closed"
     assert PanelMember.objects.count() == 0
+
+
+def test_a_related_bidder_is_refused_at_submission_naming_the_rule(tw):
+    (a_user, a), (b_user, b) = tw.bidders[:2]
+    company_relations_set(company=b, user=b_user, legal_representative="", controlled_by=a.uscc)
+    issue_notice(tw)
+    bid(tw, 0)
+    with pytest.raises(RuleViolation, match="art. 34") as refused:
+        bid(tw, 1)
+    assert refused.value.rule == "sealed.related_parties" and a.name not in refused.value.message
+
+
+def test_the_draw_skips_experts_tied_to_a_bidder_and_the_committee_is_secret_until_the_result(tw):
+    entry = ExpertPoolEntry.objects.filter(station=tw.world.station).first()
+    ExpertPoolEntry.objects.filter(pk=entry.pk).update(employer=tw.bidders[0][1].name)
+    walk(tw, "closed")
+    form_committee(tw)
+    draw = Draw.objects.get(transaction=tw.tx)
+    assert {"number": entry.number, "reason": "employer_is_party"} in draw.excluded
+    assert entry.user_id not in [m.user_id for m in members(tw)]
+    assert tender_overview(tw.tx, None)["committee"] is None
+    assert tender_overview(tw.tx, tw.bidders[0][0])["committee"] is None
+    assert tender_overview(tw.tx, tw.world.supervisor)["committee"]
+
+
+def test_objections_at_the_opening_and_to_the_candidates_pause_the_next_step(tw):
+    tx = walk(tw, "opened")
+    user, company = tw.bidders[0]
+    objection = opening.tender_object_opening(code=tx.code, user=user, company=company, text="开标记录有误")
+    assert entries(tx.code, "challenge.filed")[-1]["data"]["kind"] == "opening"
+    assess_all(tw)
+    sign_all(tw)
+    with pytest.raises(RuleViolation, match="objection at the opening"):
+        transaction_transition(code=tx.code, action="complete_evaluation", user=tw.world.clerk)
+    changes.tender_answer_objection(code=tx.code, user=tw.world.clerk, challenge_id=objection.pk, answer="记录无误")
+    tx = transaction_transition(code=tx.code, action="complete_evaluation", user=tw.world.clerk)
+    tx = transaction_transition(code=tx.code, action="publish_candidates", user=tw.world.clerk)
+    later = awarding.tender_object_candidates(code=tx.code, user=user, company=company, text="第一候选人业绩造假")
+    past_publicity(tw)
+    with pytest.raises(RuleViolation, match="objection to the candidates"):
+        transaction_transition(code=tx.code, action="award", user=tw.world.purchaser)
+    changes.tender_answer_objection(code=tx.code, user=tw.world.clerk, challenge_id=later.pk, answer="经核查属实性无误")
+    assert transaction_transition(code=tx.code, action="award", user=tw.world.purchaser).stage == "awarded"
+    with pytest.raises(StageConflict):
+        awarding.tender_object_candidates(code=tx.code, user=user, company=company, text="再议")
+
+
+def test_securities_wait_for_the_close_and_a_late_written_report_is_flagged(tw):
+    tx = issue_notice(tw)
+    bid(tw, 0)
+    with pytest.raises(StageConflict):
+        after_result.tender_record_security(code=tx.code, user=tw.world.clerk, company=tw.bidders[0][1].pk,
+                                            amount="9000.00", method="transfer", received_on=today())
+    for index in (1, 2):
+        bid(tw, index)
+    pass_deadline(tw)
+    with pytest.raises(NotPermitted):
+        after_result.tender_record_security(code=tx.code, user=tw.world.purchaser, company=tw.bidders[0][1].pk,
+                                            amount="9000.00", method="transfer", received_on=today())
+    security = after_result.tender_record_security(code=tx.code, user=tw.world.clerk, company=tw.bidders[0][1].pk,
+                                                   amount="8000.00", method="guarantee", received_on=today())
+    assert entries(tx.code, "security.recorded")[-1]["data"]["short"] is True and security.amount == Decimal("8000")
+    form_committee(tw)
+    open_next(tw)
+    evaluate(tw)
+    transaction_transition(code=tx.code, action="publish_candidates", user=tw.world.clerk)
+    past_publicity(tw)
+    transaction_transition(code=tx.code, action="award", user=tw.world.purchaser)
+    clock.advance(timedelta(days=16))
+    after_result.tender_file_report(code=tx.code, user=tw.world.purchaser, upload=upload("书面报告.pdf"))
+    report = entries(tx.code, "tender.report_filed")[-1]["data"]
+    assert report["late"] is True and len(report["document_sha256"]) == 64
+    with pytest.raises(InvalidInput, match="filed already"):
+        after_result.tender_file_report(code=tx.code, user=tw.world.purchaser, upload=upload("书面报告2.pdf"))
