@@ -431,3 +431,15 @@ def test_securities_wait_for_the_close_and_a_late_written_report_is_flagged(tw):
     assert report["late"] is True and len(report["document_sha256"]) == 64
     with pytest.raises(InvalidInput, match="filed already"):
         after_result.tender_file_report(code=tx.code, user=tw.world.purchaser, upload=upload("书面报告2.pdf"))
+
+
+def test_a_tender_terminated_while_receiving_bids_closes_its_round_so_receipts_stay_checkable(tw):
+    tx = issue_notice(tw)
+    placed = bid(tw, 0)
+    tx = transaction_transition(code=tx.code, action="terminate", user=tw.world.clerk, reason="项目取消")
+    assert tx.stage == "terminated"
+    [closed] = entries(tx.code, "bids.closed")
+    assert closed["data"]["commitments"] == [placed.commitment]
+    assert entries(tx.code, "transition")[-1]["data"]["envelopes"] == 1
+    with pytest.raises(StageConflict):
+        transaction_transition(code=tx.code, action="retender", user=tw.world.clerk)
