@@ -21,6 +21,7 @@ from tests.test_hostile_input import (
 from tests.trading.tender_world import (
     MONDAY,
     bid,
+    fast_scrypt,  # noqa: F401  (autouse)
     form_committee,
     issue_notice,
     make_tender_world,

@@ -20,6 +20,7 @@ from tests.trading.tender_world import (
     PASSPHRASES,
     PAST_CLOSING,
     custodian_share,
+    fast_scrypt,  # noqa: F401  (autouse)
     make_tender_world,
     settle,
 )

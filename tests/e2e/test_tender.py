@@ -9,7 +9,14 @@ import pytest
 
 from bidding.models import PanelMember
 from bidding.selectors_sealed import round_of
-from tests.trading.tender_world import MONDAY, PASSPHRASES, PAST_CLOSING, make_tender_world, settle
+from tests.trading.tender_world import (  # noqa: F401  (fast_scrypt: autouse)
+    MONDAY,
+    PASSPHRASES,
+    PAST_CLOSING,
+    fast_scrypt,
+    make_tender_world,
+    settle,
+)
 from trading import clock
 from trading.models import Transaction
 from trading.procedures.tender.models import TenderRound

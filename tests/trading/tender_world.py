@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bidding import crypto
@@ -40,6 +41,13 @@ PASSPHRASES = {"clerk": "clerk-custodian-pass", "supervisor": "supervisor-custod
                "purchaser": "purchaser-custodian-pass"}
 PRICES = ["438000.00", "421500.00", "447900.00", "452000.00"]
 WEIGHTS = {"price": "40", "technical": "45", "commercial": "15"}
+
+
+@pytest.fixture(autouse=True)
+def fast_scrypt(settings):
+    """Custodian keys with scrypt N = 2**10 instead of 2**17 (the same code, fast tests; the
+    parameters are stored with each key: tests/bidding/test_sealed_support.py)."""
+    settings.CUSTODIAN_SCRYPT_LOG2_N = 10
 
 
 def uscc(n: int) -> str:
@@ -235,7 +243,7 @@ def walk(tw, until, *, bidders=3, **notice_args):
     return tw.tx
 
 
-__all__ = ["MONDAY", "PASSPHRASES", "PRICES", "WEIGHTS", "assess_all", "awarding", "bid", "clock", "custodian_share",
+__all__ = ["MONDAY", "fast_scrypt", "PASSPHRASES", "PRICES", "WEIGHTS", "assess_all", "awarding", "bid", "clock", "custodian_share",
            "evaluate", "form_committee", "issue_notice", "make_tender_world", "members", "open_next",
            "pass_deadline", "past_publicity", "refresh", "register", "score_all", "settle", "sign_all", "uscc",
            "walk"]

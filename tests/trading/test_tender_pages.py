@@ -17,6 +17,7 @@ from tests.trading.tender_world import (
     MONDAY,
     assess_all,
     bid,
+    fast_scrypt,  # noqa: F401  (autouse)
     form_committee,
     issue_notice,
     make_tender_world,

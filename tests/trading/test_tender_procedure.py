@@ -20,6 +20,7 @@ from tests.trading.tender_world import (
     assess_all,
     bid,
     evaluate,
+    fast_scrypt,  # noqa: F401  (autouse)
     form_committee,
     issue_notice,
     make_tender_world,

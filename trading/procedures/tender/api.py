@@ -72,11 +72,11 @@ class PublicTenderEndpoint(PublicTransactionEndpoint):
 
 # --- input serializers ------------------------------------------------------------------------
 
-class Expected(serializers.Serializer):
+class TenderExpected(serializers.Serializer):
     expected_stage = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NoticeInput(Expected):
+class TenderNoticeInput(TenderExpected):
     deadline = serializers.DateTimeField(help_text="bid deadline, ISO 8601 with offset")
     documents_until = serializers.DateTimeField(help_text="end of the documents period (at least 5 days)")
     method = serializers.ChoiceField(choices=EvaluationMethod.choices)
@@ -90,23 +90,23 @@ class NoticeInput(Expected):
     purchaser_rep = RecordId(help_text="user id of the tenderer's representative custodian")
 
 
-class TextInput(serializers.Serializer):
+class TenderTextInput(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False)
 
 
-class CompanyInput(serializers.Serializer):
+class TenderCompanyInput(serializers.Serializer):
     company = RecordId(help_text="id of the company you represent (see /api/v1/companies/mine/)")
 
 
-class CompanyTextInput(CompanyInput):
+class TenderCompanyTextInput(TenderCompanyInput):
     text = serializers.CharField(trim_whitespace=False)
 
 
-class SupplierInput(serializers.Serializer):
+class TenderSupplierInput(serializers.Serializer):
     supplier = serializers.CharField(max_length=32, help_text="the unified social credit code you bid for")
 
 
-class BidInput(SupplierInput):
+class TenderBidInput(TenderSupplierInput):
     part = serializers.CharField(max_length=16, required=False, allow_blank=True, default="",
                                  help_text="offer (one envelope), or technical / price; default: the price part")
     envelope = serializers.CharField(required=False, allow_blank=True, max_length=4096,
@@ -116,84 +116,84 @@ class BidInput(SupplierInput):
                                             help_text="or the Idempotency-Key header")
 
 
-class TechnicalInput(SupplierInput):
+class TenderTechnicalInput(TenderSupplierInput):
     file = serializers.FileField(help_text="the technical documents (one file; several: a .zip)")
     idempotency_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class AnswerInput(serializers.Serializer):
+class TenderAnswerInput(serializers.Serializer):
     answer = serializers.CharField(trim_whitespace=False)
 
 
-class CountInput(serializers.Serializer):
+class TenderCountInput(serializers.Serializer):
     count = serializers.IntegerField(min_value=1, max_value=99)
 
 
-class CommitteeInput(Expected):
+class TenderCommitteeInput(TenderExpected):
     purchaser_reps = serializers.ListField(child=RecordId(), required=False, default=list, max_length=50)
 
 
-class AssessmentInput(serializers.Serializer):
+class TenderAssessmentInput(serializers.Serializer):
     commitment = serializers.CharField(max_length=64)
     responsive = serializers.BooleanField(help_text="the bid is acceptable (for a technical envelope: passes)")
     reason = serializers.CharField(trim_whitespace=False)
 
 
-class ScoreInput(serializers.Serializer):
+class TenderScoreInput(serializers.Serializer):
     commitment = serializers.CharField(max_length=64)
     criterion = serializers.ChoiceField(choices=[("technical", "technical"), ("commercial", "commercial")])
     points = serializers.CharField(max_length=10, help_text='a decimal string, 0 .. the weight, e.g. "38.5"')
 
 
-class SignInput(serializers.Serializer):
+class TenderSignInput(serializers.Serializer):
     dissent = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
 
 
-class SecurityInput(CompanyInput):
+class TenderSecurityInput(TenderCompanyInput):
     amount = YuanText()
     method = serializers.ChoiceField(choices=SecurityMethod.choices)
     received_on = serializers.DateField()
 
 
-class RefundInput(CompanyInput):
+class TenderRefundInput(TenderCompanyInput):
     refunded_on = serializers.DateField()
 
 
-class PassOverInput(Expected):
+class TenderPassOverInput(TenderExpected):
     action = serializers.ChoiceField(choices=[("pass_to_next", "pass_to_next"), ("fail_award", "fail_award")])
     reason = serializers.CharField(trim_whitespace=False)
     file = serializers.FileField(help_text="the decline letter or the disqualification decision")
 
 
-class ContractInput(Expected):
+class TenderContractInput(TenderExpected):
     amount = YuanText()
     signed_on = serializers.DateField()
     file = serializers.FileField()
 
 
-class FileInput(serializers.Serializer):
+class TenderFileInput(serializers.Serializer):
     file = serializers.FileField()
 
 
-class AcceptanceInput(Expected):
+class TenderAcceptanceInput(TenderExpected):
     accepted_on = serializers.DateField()
     passed = serializers.BooleanField()
     remarks = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     file = serializers.FileField()
 
 
-class MethodChangeInput(Expected):
+class TenderMethodChangeInput(TenderExpected):
     reason = serializers.CharField(trim_whitespace=False, help_text="the method the approval allows, and why")
     file = serializers.FileField(help_text="the approving body's document")
 
 
 # --- output serializers -----------------------------------------------------------------------
 
-class CreatedOutput(serializers.Serializer):
+class TenderCreatedOutput(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class BidOutput(serializers.Serializer):
+class TenderBidOutput(serializers.Serializer):
     code = serializers.CharField()
     round = serializers.IntegerField()
     part = serializers.CharField()
@@ -216,19 +216,19 @@ def _bid_out(b):
             "confirmation_receipt": b.confirmation_receipt}
 
 
-class RuleSetRef(serializers.Serializer):
+class TenderRuleSetRef(serializers.Serializer):
     code = serializers.CharField()
     version = serializers.IntegerField()
     digest = serializers.CharField()
 
 
-class CompanyOut(serializers.Serializer):
+class TenderCompanyOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     uscc = serializers.CharField()
 
 
-class OpeningRecordOut(serializers.Serializer):
+class TenderOpeningRecordOut(serializers.Serializer):
     supplier = serializers.CharField()
     uscc = serializers.CharField()
     commitment = serializers.CharField()
@@ -238,14 +238,14 @@ class OpeningRecordOut(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class MemberOut(serializers.Serializer):
+class TenderMemberOut(serializers.Serializer):
     seat = serializers.IntegerField()
     name = serializers.CharField()
     role = serializers.CharField()
     signed = serializers.BooleanField()
 
 
-class CandidateOut(serializers.Serializer):
+class TenderCandidateOut(serializers.Serializer):
     rank = serializers.IntegerField()
     company = serializers.CharField()
     uscc = serializers.CharField()
@@ -254,7 +254,7 @@ class CandidateOut(serializers.Serializer):
     flags = serializers.ListField(child=serializers.IntegerField(), help_text="seats whose totals deviate")
 
 
-class ChallengeOut(serializers.Serializer):
+class TenderChallengeOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     supplier = serializers.CharField(allow_null=True, help_text="null while who raised it is secret")
@@ -264,7 +264,7 @@ class ChallengeOut(serializers.Serializer):
     answer = serializers.CharField(allow_null=True)
 
 
-class SecurityOut(serializers.Serializer):
+class TenderSecurityOut(serializers.Serializer):
     supplier = serializers.CharField()
     uscc = serializers.CharField()
     amount = serializers.CharField()
@@ -273,7 +273,7 @@ class SecurityOut(serializers.Serializer):
     refunded_on = serializers.CharField(allow_null=True)
 
 
-class NoticeRef(serializers.Serializer):
+class TenderNoticeRef(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -287,7 +287,7 @@ class TenderOutput(serializers.Serializer):
     round = serializers.IntegerField()
     time_factor = serializers.IntegerField()
     server_now = serializers.CharField()
-    rule_set = RuleSetRef(allow_null=True)
+    rule_set = TenderRuleSetRef(allow_null=True)
     method = serializers.CharField(allow_null=True)
     weights = serializers.DictField(child=serializers.CharField(), allow_null=True)
     two_envelopes = serializers.BooleanField(allow_null=True)
@@ -298,21 +298,21 @@ class TenderOutput(serializers.Serializer):
     documents_version = serializers.IntegerField(allow_null=True)
     accepting_bids = serializers.BooleanField()
     bid_count = serializers.IntegerField(allow_null=True, help_text="null until the bids are closed")
-    bidders = CompanyOut(many=True, allow_null=True, help_text="null until the bids are closed")
-    openings = serializers.DictField(child=OpeningRecordOut(many=True), help_text="opening records by part")
-    committee = MemberOut(many=True, allow_null=True, help_text="null when the names are not yours to see yet")
-    candidates = CandidateOut(many=True, allow_null=True)
-    award = CandidateOut(allow_null=True)
+    bidders = TenderCompanyOut(many=True, allow_null=True, help_text="null until the bids are closed")
+    openings = serializers.DictField(child=TenderOpeningRecordOut(many=True), help_text="opening records by part")
+    committee = TenderMemberOut(many=True, allow_null=True, help_text="null when the names are not yours to see yet")
+    candidates = TenderCandidateOut(many=True, allow_null=True)
+    award = TenderCandidateOut(allow_null=True)
     publicity_until = serializers.CharField(allow_null=True)
     contract_due_by = serializers.CharField(allow_null=True)
-    challenges = ChallengeOut(many=True)
-    securities = SecurityOut(many=True)
+    challenges = TenderChallengeOut(many=True)
+    securities = TenderSecurityOut(many=True)
     my_registrations = serializers.ListField(child=serializers.CharField(), help_text="credit codes of your "
                                                                                         "registered companies")
-    my_bids = BidOutput(many=True)
+    my_bids = TenderBidOutput(many=True)
     to_confirm = serializers.ListField(child=serializers.CharField(), help_text="commitments of your bids sealed "
                                                                                  "under earlier documents")
-    notices = NoticeRef(many=True)
+    notices = TenderNoticeRef(many=True)
 
 
 def _money(value):
@@ -363,7 +363,7 @@ def _overview(obj, user):
     }).data
 
 
-class ChoicesOutput(serializers.Serializer):
+class TenderChoicesOutput(serializers.Serializer):
     committee_min_size = serializers.IntegerField()
     max_security = serializers.CharField()
     earliest_deadline = serializers.CharField(allow_null=True)
@@ -373,7 +373,7 @@ class ChoicesOutput(serializers.Serializer):
     supervisors = serializers.ListField(child=serializers.DictField())
 
 
-class ScoringCell(serializers.Serializer):
+class TenderScoringCell(serializers.Serializer):
     seat = serializers.IntegerField()
     acceptable = serializers.BooleanField(allow_null=True)
     reason = serializers.CharField(allow_null=True)
@@ -382,7 +382,7 @@ class ScoringCell(serializers.Serializer):
     total = serializers.CharField(allow_null=True)
 
 
-class ScoringRow(serializers.Serializer):
+class TenderScoringRow(serializers.Serializer):
     supplier = serializers.CharField()
     uscc = serializers.CharField()
     commitment = serializers.CharField()
@@ -393,16 +393,16 @@ class ScoringRow(serializers.Serializer):
     score = serializers.CharField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
     deviating_seats = serializers.ListField(child=serializers.IntegerField())
-    cells = ScoringCell(many=True)
+    cells = TenderScoringCell(many=True)
 
 
-class ScoringOutput(serializers.Serializer):
+class TenderScoringOutput(serializers.Serializer):
     method = serializers.CharField()
     members = serializers.ListField(child=serializers.CharField(), help_text="names by seat")
-    rows = ScoringRow(many=True)
+    rows = TenderScoringRow(many=True)
 
 
-class ScoringCSVRenderer(BaseRenderer):
+class TenderScoringCSVRenderer(BaseRenderer):
     """`?format=csv`: the evaluation table for spreadsheets (UTF-8 with a byte-order mark)."""
 
     media_type = "text/csv"
@@ -431,12 +431,12 @@ class TenderView(PublicTenderEndpoint):
 
 
 class ChoicesView(TenderEndpoint):
-    @extend_schema(responses={200: ChoicesOutput, 403: ERRORS[403], 404: ERRORS[404]},
+    @extend_schema(responses={200: TenderChoicesOutput, 403: ERRORS[403], 404: ERRORS[404]},
                    description="for the station's clerk: custodians to choose and the earliest dates allowed now")
     def get(self, request, code):
         c = selectors.clerk_choices(self.transaction, request.user)
         people = lambda users: [{"id": u.pk, "name": u.ledger_name()} for u in users]  # noqa: E731
-        return Response(ChoicesOutput({
+        return Response(TenderChoicesOutput({
             "committee_min_size": c["committee_min_size"], "max_security": f"{c['max_security']:.2f}",
             "earliest_deadline": _ts(c["earliest_deadline"]),
             "earliest_documents_until": _ts(c["earliest_documents_until"]), "calendar_error": c["calendar_error"],
@@ -445,9 +445,9 @@ class ChoicesView(TenderEndpoint):
 
 
 class NoticeView(TenderEndpoint):
-    @extend_schema(request=NoticeInput, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request=TenderNoticeInput, responses={200: TransactionOutput, **ERRORS})
     def post(self, request, code):
-        v = _valid(NoticeInput, request)
+        v = _valid(TenderNoticeInput, request)
         obj = notice.tender_issue_notice(
             code=self.transaction.code, user=request.user, deadline=v["deadline"],
             documents_until=v["documents_until"], method=v["method"], weights=v.get("weights"),
@@ -458,21 +458,21 @@ class NoticeView(TenderEndpoint):
 
 
 class ClarificationView(TenderEndpoint):
-    @extend_schema(request=TextInput, responses={201: CreatedOutput, **ERRORS})
+    @extend_schema(request=TenderTextInput, responses={201: TenderCreatedOutput, **ERRORS})
     def post(self, request, code):
         published = changes.tender_clarify(code=self.transaction.code, user=request.user,
-                                           text=_valid(TextInput, request)["text"])
-        return Response(CreatedOutput({"id": published.pk}).data, status=201)
+                                           text=_valid(TenderTextInput, request)["text"])
+        return Response(TenderCreatedOutput({"id": published.pk}).data, status=201)
 
 
 class RegistrationView(PublicTenderEndpoint):
-    @extend_schema(request=CompanyInput, responses={201: CreatedOutput, **ERRORS},
+    @extend_schema(request=TenderCompanyInput, responses={201: TenderCreatedOutput, **ERRORS},
                    description="Register a company you represent for the tender (obtain the documents): secret "
                                "until the deadline. Registering twice is harmless.")
     def post(self, request, code):
         admission = bids.tender_register(code=self.transaction.code, user=request.user,
-                                         company=_valid(CompanyInput, request)["company"])
-        return Response(CreatedOutput({"id": admission.pk}).data, status=201)
+                                         company=_valid(TenderCompanyInput, request)["company"])
+        return Response(TenderCreatedOutput({"id": admission.pk}).data, status=201)
 
 
 def _envelope(request, v) -> bytes:
@@ -493,61 +493,61 @@ def _envelope(request, v) -> bytes:
 class BidView(PublicTenderEndpoint):
     parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request={"application/json": BidInput, "multipart/form-data": BidInput},
-                   responses={201: BidOutput, 200: BidOutput, **ERRORS},
+    @extend_schema(request={"application/json": TenderBidInput, "multipart/form-data": TenderBidInput},
+                   responses={201: TenderBidOutput, 200: TenderBidOutput, **ERRORS},
                    description="Submit a sealed envelope; a second one of the same part replaces the first. 201 "
                                "with the signed receipt; 200 with the same receipt for a repeated idempotency key.")
     def post(self, request, code):
-        v = _valid(BidInput, request)
+        v = _valid(TenderBidInput, request)
         placed = bids.tender_bid_envelope(
             code=self.transaction.code, user=request.user, company=_represented(request.user, v["supplier"]),
             envelope=_envelope(request, v), part=v["part"] or None,
             idempotency_key=v["idempotency_key"] or request.headers.get("Idempotency-Key", ""))
-        return Response(BidOutput(_bid_out(placed)).data, status=200 if placed.replayed else 201)
+        return Response(TenderBidOutput(_bid_out(placed)).data, status=200 if placed.replayed else 201)
 
 
 class TechnicalView(PublicTenderEndpoint):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": TechnicalInput}, responses={201: BidOutput, 200: BidOutput, **ERRORS},
+    @extend_schema(request={"multipart/form-data": TenderTechnicalInput}, responses={201: TenderBidOutput, 200: TenderBidOutput, **ERRORS},
                    description="Two envelopes: upload the technical documents; the technical envelope is sealed "
                                "with their SHA-256.")
     def post(self, request, code):
-        v = _valid(TechnicalInput, request)
+        v = _valid(TenderTechnicalInput, request)
         placed = bids.tender_bid_technical(
             code=self.transaction.code, user=request.user, company=_represented(request.user, v["supplier"]),
             upload=v["file"], idempotency_key=v["idempotency_key"] or request.headers.get("Idempotency-Key", ""))
-        return Response(BidOutput(_bid_out(placed)).data, status=200 if placed.replayed else 201)
+        return Response(TenderBidOutput(_bid_out(placed)).data, status=200 if placed.replayed else 201)
 
 
 class WithdrawView(PublicTenderEndpoint):
-    @extend_schema(request=SupplierInput, responses={200: BidOutput(many=True), **ERRORS})
+    @extend_schema(request=TenderSupplierInput, responses={200: TenderBidOutput(many=True), **ERRORS})
     def post(self, request, code):
-        company = _represented(request.user, _valid(SupplierInput, request)["supplier"])
+        company = _represented(request.user, _valid(TenderSupplierInput, request)["supplier"])
         gone = bids.tender_bid_withdraw(code=self.transaction.code, user=request.user, company=company)
         return Response([_bid_out(b) for b in gone])
 
 
 class ConfirmView(PublicTenderEndpoint):
-    @extend_schema(request=SupplierInput, responses={200: BidOutput(many=True), **ERRORS})
+    @extend_schema(request=TenderSupplierInput, responses={200: TenderBidOutput(many=True), **ERRORS})
     def post(self, request, code):
-        company = _represented(request.user, _valid(SupplierInput, request)["supplier"])
+        company = _represented(request.user, _valid(TenderSupplierInput, request)["supplier"])
         confirmed = bids.tender_bid_confirm(code=self.transaction.code, user=request.user, company=company)
         return Response([_bid_out(b) for b in confirmed])
 
 
 class MyBidsView(PublicTenderEndpoint):
-    @extend_schema(responses={200: BidOutput(many=True), 404: ERRORS[404]})
+    @extend_schema(responses={200: TenderBidOutput(many=True), 404: ERRORS[404]})
     def get(self, request, code):
         return Response([_bid_out(b) for b in sel.own_bids(request.user, self.transaction)])
 
 
 class ObjectionView(PublicTenderEndpoint):
-    @extend_schema(request=CompanyTextInput, responses={201: CreatedOutput, **ERRORS},
+    @extend_schema(request=TenderCompanyTextInput, responses={201: TenderCreatedOutput, **ERRORS},
                    description="An objection: to the documents (while bids are received, up to 10 days before the "
                                "deadline), at the opening, or to the candidates (while they are publicised).")
     def post(self, request, code):
-        v = _valid(CompanyTextInput, request)
+        v = _valid(TenderCompanyTextInput, request)
         filing = {"tendering": changes.tender_object_documents, "technical_opened": opening.tender_object_opening,
                   "opened": opening.tender_object_opening,
                   "candidates_published": awarding.tender_object_candidates}.get(self.transaction.stage)
@@ -555,29 +555,29 @@ class ObjectionView(PublicTenderEndpoint):
             raise InvalidInput(_("objections are raised while the tender receives bids, at the opening, or while "
                                  "the candidates are publicised"))
         challenge = filing(code=self.transaction.code, user=request.user, company=v["company"], text=v["text"])
-        return Response(CreatedOutput({"id": challenge.pk}).data, status=201)
+        return Response(TenderCreatedOutput({"id": challenge.pk}).data, status=201)
 
 
 class AnswerView(TenderEndpoint):
-    @extend_schema(request=AnswerInput, responses={204: None, **ERRORS})
+    @extend_schema(request=TenderAnswerInput, responses={204: None, **ERRORS})
     def post(self, request, code, challenge_id):
         changes.tender_answer_objection(code=self.transaction.code, user=request.user, challenge_id=challenge_id,
-                                        answer=_valid(AnswerInput, request)["answer"])
+                                        answer=_valid(TenderAnswerInput, request)["answer"])
         return Response(status=204)
 
 
 class DrawView(TenderEndpoint):
-    @extend_schema(request=CountInput, responses={201: CreatedOutput, **ERRORS})
+    @extend_schema(request=TenderCountInput, responses={201: TenderCreatedOutput, **ERRORS})
     def post(self, request, code):
         draw = committee.tender_announce_expert_draw(code=self.transaction.code, user=request.user,
-                                                     count=_valid(CountInput, request)["count"])
-        return Response(CreatedOutput({"id": draw.pk}).data, status=201)
+                                                     count=_valid(TenderCountInput, request)["count"])
+        return Response(TenderCreatedOutput({"id": draw.pk}).data, status=201)
 
 
 class CommitteeView(TenderEndpoint):
-    @extend_schema(request=CommitteeInput, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request=TenderCommitteeInput, responses={200: TransactionOutput, **ERRORS})
     def post(self, request, code):
-        v = _valid(CommitteeInput, request)
+        v = _valid(TenderCommitteeInput, request)
         obj = committee.tender_form_committee(code=self.transaction.code, user=request.user,
                                               purchaser_reps=v["purchaser_reps"],
                                               expected_stage=v["expected_stage"] or None)
@@ -585,24 +585,24 @@ class CommitteeView(TenderEndpoint):
 
 
 class AssessmentView(TenderEndpoint):
-    @extend_schema(request=AssessmentInput, responses={204: None, **ERRORS})
+    @extend_schema(request=TenderAssessmentInput, responses={204: None, **ERRORS})
     def post(self, request, code):
-        evaluation.tender_assess(code=self.transaction.code, user=request.user, **_valid(AssessmentInput, request))
+        evaluation.tender_assess(code=self.transaction.code, user=request.user, **_valid(TenderAssessmentInput, request))
         return Response(status=204)
 
 
 class ScoreView(TenderEndpoint):
-    @extend_schema(request=ScoreInput, responses={204: None, **ERRORS})
+    @extend_schema(request=TenderScoreInput, responses={204: None, **ERRORS})
     def post(self, request, code):
-        evaluation.tender_score(code=self.transaction.code, user=request.user, **_valid(ScoreInput, request))
+        evaluation.tender_score(code=self.transaction.code, user=request.user, **_valid(TenderScoreInput, request))
         return Response(status=204)
 
 
 class SignView(TenderEndpoint):
-    @extend_schema(request=SignInput, responses={204: None, **ERRORS})
+    @extend_schema(request=TenderSignInput, responses={204: None, **ERRORS})
     def post(self, request, code):
         evaluation.tender_sign(code=self.transaction.code, user=request.user,
-                               dissent=_valid(SignInput, request)["dissent"])
+                               dissent=_valid(TenderSignInput, request)["dissent"])
         return Response(status=204)
 
 
@@ -611,10 +611,10 @@ def _cell_text(value):
 
 
 class ScoringView(PublicTenderEndpoint):
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, ScoringCSVRenderer]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, TenderScoringCSVRenderer]
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: ScoringOutput, 404: ERRORS[404]},
+    @extend_schema(responses={200: TenderScoringOutput, 404: ERRORS[404]},
                    description="the evaluation table (the committee's and the station's after the opening, "
                                "everyone's with the result); ?format=csv for a spreadsheet")
     def get(self, request, code):
@@ -635,24 +635,24 @@ class ScoringView(PublicTenderEndpoint):
                             "technical": _cell_text(c["technical"]), "commercial": _cell_text(c["commercial"]),
                             "total": _cell_text(c["total"])} for i, c in enumerate(r["cells"])]}
                 for r in table["rows"]]
-        return Response(ScoringOutput({"method": selectors.round_of(obj).method,
+        return Response(TenderScoringOutput({"method": selectors.round_of(obj).method,
                                        "members": [m.user.ledger_name() for m in table["members"]],
                                        "rows": rows}).data)
 
 
 class SecurityView(TenderEndpoint):
-    @extend_schema(request=SecurityInput, responses={201: CreatedOutput, **ERRORS})
+    @extend_schema(request=TenderSecurityInput, responses={201: TenderCreatedOutput, **ERRORS})
     def post(self, request, code):
         security = after_result.tender_record_security(code=self.transaction.code, user=request.user,
-                                                       **_valid(SecurityInput, request))
-        return Response(CreatedOutput({"id": security.pk}).data, status=201)
+                                                       **_valid(TenderSecurityInput, request))
+        return Response(TenderCreatedOutput({"id": security.pk}).data, status=201)
 
 
 class RefundView(TenderEndpoint):
-    @extend_schema(request=RefundInput, responses={204: None, **ERRORS})
+    @extend_schema(request=TenderRefundInput, responses={204: None, **ERRORS})
     def post(self, request, code):
         after_result.tender_refund_security(code=self.transaction.code, user=request.user,
-                                            **_valid(RefundInput, request))
+                                            **_valid(TenderRefundInput, request))
         return Response(status=204)
 
 
@@ -661,9 +661,9 @@ class Multipart(TenderEndpoint):
 
 
 class PassOverView(Multipart):
-    @extend_schema(request={"multipart/form-data": PassOverInput}, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": TenderPassOverInput}, responses={200: TransactionOutput, **ERRORS})
     def post(self, request, code):
-        v = _valid(PassOverInput, request)
+        v = _valid(TenderPassOverInput, request)
         obj = awarding.tender_pass_over(code=self.transaction.code, user=request.user, action=v["action"],
                                         reason=v["reason"], upload=v["file"],
                                         expected_stage=v["expected_stage"] or None)
@@ -671,9 +671,9 @@ class PassOverView(Multipart):
 
 
 class ContractView(Multipart):
-    @extend_schema(request={"multipart/form-data": ContractInput}, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": TenderContractInput}, responses={200: TransactionOutput, **ERRORS})
     def post(self, request, code):
-        v = _valid(ContractInput, request)
+        v = _valid(TenderContractInput, request)
         obj = after_result.tender_record_contract(code=self.transaction.code, user=request.user, amount=v["amount"],
                                                   signed_on=v["signed_on"], upload=v["file"],
                                                   expected_stage=v["expected_stage"] or None)
@@ -681,17 +681,17 @@ class ContractView(Multipart):
 
 
 class WrittenReportView(Multipart):
-    @extend_schema(request={"multipart/form-data": FileInput}, responses={201: CreatedOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": TenderFileInput}, responses={201: TenderCreatedOutput, **ERRORS})
     def post(self, request, code):
         document = after_result.tender_file_report(code=self.transaction.code, user=request.user,
-                                                   upload=_valid(FileInput, request)["file"])
-        return Response(CreatedOutput({"id": document.pk}).data, status=201)
+                                                   upload=_valid(TenderFileInput, request)["file"])
+        return Response(TenderCreatedOutput({"id": document.pk}).data, status=201)
 
 
 class AcceptanceView(Multipart):
-    @extend_schema(request={"multipart/form-data": AcceptanceInput}, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": TenderAcceptanceInput}, responses={200: TransactionOutput, **ERRORS})
     def post(self, request, code):
-        v = _valid(AcceptanceInput, request)
+        v = _valid(TenderAcceptanceInput, request)
         obj = after_result.tender_record_acceptance(code=self.transaction.code, user=request.user,
                                                     accepted_on=v["accepted_on"], passed=v["passed"],
                                                     remarks=v["remarks"], upload=v["file"],
@@ -700,9 +700,9 @@ class AcceptanceView(Multipart):
 
 
 class MethodChangeView(Multipart):
-    @extend_schema(request={"multipart/form-data": MethodChangeInput}, responses={200: TransactionOutput, **ERRORS})
+    @extend_schema(request={"multipart/form-data": TenderMethodChangeInput}, responses={200: TransactionOutput, **ERRORS})
     def post(self, request, code):
-        v = _valid(MethodChangeInput, request)
+        v = _valid(TenderMethodChangeInput, request)
         obj = after_result.tender_change_method(code=self.transaction.code, user=request.user, reason=v["reason"],
                                                 upload=v["file"], expected_stage=v["expected_stage"] or None)
         return transaction_out(request, obj)
