@@ -62,6 +62,7 @@ def _ts(moment):
 class OpeningKeyOutput(serializers.Serializer):
     code = serializers.CharField()
     round = serializers.IntegerField()
+    part = serializers.CharField(help_text="the part of the bid this key seals (offer, or e.g. technical, price)")
     origin = serializers.CharField(help_text="the ledger origin, bound into every envelope")
     public_key = serializers.CharField(help_text="X25519 public key, 64 hex digits")
     suite = serializers.CharField()
@@ -80,17 +81,21 @@ class OpeningKeyView(PublicTransactionEndpoint):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpeningKeyOutput, **errors(401, 404, described={
-        401: PUBLIC_401, 404: "`not_found`: no such registered transaction, or its round has no opening key yet"})})
+    @extend_schema(parameters=[OpenApiParameter("part", str, required=False, description=(
+                       "the part of the bid whose key is wanted (e.g. technical, price); default: the last part"))],
+                   responses={200: OpeningKeyOutput, **errors(401, 404, described={
+                       401: PUBLIC_401, 404: "`not_found`: no such registered transaction, or its round has no "
+                                             "opening key (for that part) yet"})})
     def get(self, request, code):
         tx = self.transaction
         bid_round = sel.round_of(tx)
-        key = sel.opening_key_of(bid_round)
+        part = request.query_params.get("part") or (bid_round.part_names[-1] if bid_round else "offer")
+        key = sel.opening_key_of(bid_round, part[:16])
         if key is None:
             raise Http404(_("round %(round)d of %(code)s has no opening key yet") % {"round": tx.round, "code": code})
         public_key = bytes(key.public_key).hex()
         return Response(OpeningKeyOutput({
-            "code": tx.code, "round": bid_round.procedure_round, "origin": settings.LEDGER_ORIGIN,
+            "code": tx.code, "round": bid_round.procedure_round, "part": key.part, "origin": settings.LEDGER_ORIGIN,
             "public_key": public_key, "suite": crypto.SUITE_NAME, "k": key.k, "n": key.n,
             "envelope_size": crypto.ENVELOPE_SIZE, "quote_deadline": _ts(bid_round.deadline),
             "ledger_seq": entry_seq_of(subject=tx.code, kind="opening_key.created", data_key="public_key",
@@ -296,7 +301,9 @@ class OpeningView(PublicTransactionEndpoint):
         if move is None:
             raise InvalidInput(_("%(code)s is at stage “%(stage)s”: quotes are opened after they are closed")
                                % {"code": tx.code, "stage": tx.stage_label()})
-        shares_verify(bid_round=sel.round_of(tx), shares=shares)
+        bid_round = sel.round_of(tx)
+        part = sel.next_part_to_open(bid_round) or "offer"
+        shares_verify(bid_round=bid_round, shares=shares, part=part)
         transaction_transition(code=tx.code, action=move.name, user=request.user, shares=shares,
                                expected_stage=data.validated_data["expected_stage"] or None)
         return Response(_opening_state(self.transaction))

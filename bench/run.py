@@ -4,7 +4,7 @@ a missed target is reported, not raised.
 
     python bench/run.py [--quick] [--only NAME ...]
 
-NAME: recording, sequencing, verify_offline, proofs, deadline_spike. See bench/README.md.
+NAME: recording, sequencing, verify_offline, proofs, deadline_spike, tender_spike, tender_scoring. See bench/README.md.
 """
 
 import argparse
@@ -22,7 +22,8 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable 
 
 from bench import common  # noqa: E402
 
-BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs", "deadline_spike")
+BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs", "deadline_spike", "tender_spike",
+              "tender_scoring")
 TARGETS = {
     "recording": ">= 0.8",
     "sequencing": ">= 3x",
@@ -33,6 +34,8 @@ TARGETS = {
     "deadline_spike": "0 lost, 0 errors",
     "spike_lost_quotes": "= 0",
     "spike_server_errors": "= 0",
+    "tender_spike": "0 lost, 0 errors",
+    "tender_scoring": "< 1 s",
 }
 
 
@@ -51,7 +54,7 @@ def main(argv=None):
     interrupted = False
     try:
         # verify_offline needs nothing; deadline_spike makes its own database (embedded mode).
-        if set(selected) - {"verify_offline", "deadline_spike"}:
+        if set(selected) - {"verify_offline", "deadline_spike", "tender_spike", "tender_scoring"}:
             session.open()
         lag = None
         for name in selected:
@@ -78,6 +81,14 @@ def main(argv=None):
                     from bench import deadline_spike
 
                     results.extend(deadline_spike.run(session, args.quick))
+                elif name == "tender_spike":
+                    from bench import tender_spike
+
+                    results.extend(tender_spike.run(session, args.quick))
+                elif name == "tender_scoring":
+                    from bench import tender_scoring
+
+                    results.extend(tender_scoring.run(session, args.quick))
             except KeyboardInterrupt:
                 raise
             except Exception as exc:

@@ -27,7 +27,8 @@ def _as_form_errors(form, exc):
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Company
-        fields = ["uscc", "name", "contact_name", "contact_phone", "contact_email", "address"]
+        fields = ["uscc", "name", "contact_name", "contact_phone", "contact_email", "address",
+                  "legal_representative", "controlled_by"]
 
     def clean(self):
         data = super().clean()
@@ -36,6 +37,9 @@ class CompanyForm(forms.ModelForm):
             return data
         try:
             cleaned = services.company_fields_clean(**{name: data.get(name, "") for name in names})
+            cleaned["legal_representative"] = services.clean_legal_representative(
+                data.get("legal_representative", ""))
+            cleaned["controlled_by"] = services.clean_controller(self.instance, data.get("controlled_by"))
             services.company_identity_check(company=self.instance, changed=self.changed_data)
         except (InvalidInput, RuleViolation) as exc:
             _as_form_errors(self, exc)
@@ -74,6 +78,7 @@ class CompanyAdmin(admin.ModelAdmin):
     form = CompanyForm
     list_display = ["name", "uscc", "contact_name", "contact_phone", "registered_at"]
     search_fields = ["name", "uscc", "contact_name"]
+    autocomplete_fields = ["controlled_by"]
     inlines = [RepresentationInline, SupplierPoolInline]
 
     def save_model(self, request, obj, form, change):

@@ -11,6 +11,7 @@ from trading import registry
 
 ENTRY_LABELS = {
     "bids.closed": gettext_noop("bids closed"),
+    "bids.round_changed": gettext_noop("bid deadline or documents changed"),
     "bids.opened": gettext_noop("quotes opened: opening record"),
     "draw.announced": gettext_noop("random draw announced"),
     "draw.performed": gettext_noop("random draw performed"),

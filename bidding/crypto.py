@@ -8,7 +8,9 @@ bidder's `python -m bidding.seal` uses exactly this code.
   cannot be replayed into another procedure; the plaintext names the supplier, and the
   opening checks it is the supplier that submitted the envelope. The plaintext is
   canonical JSON padded to a fixed size, so the envelope's length says nothing about the
-  price.
+  price. An envelope of a part that holds no price (e.g. the technical part of a
+  two-envelope bid) holds the SHA-256 of the bidder's documents instead
+  (`seal_documents`), with the same padding, so every envelope has the same size.
 * The opening private key exists whole only in memory: when it is made (then split
   k-of-n with Shamir, each share sealed to one custodian's key) and at the opening (from
   k shares). It is never stored.
@@ -137,18 +139,6 @@ def quote_price(value) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def seal_quote(public_key: bytes, *, origin: str, code: str, supplier: str, price) -> bytes:
-    """The envelope for `price` (yuan, at most two decimals) by `supplier` (its unified
-    social credit code) in the transaction `code` of the log `origin`."""
-    for name, value in (("origin", origin), ("transaction code", code), ("supplier", supplier)):
-        if not isinstance(value, str) or not _PRINTABLE_ASCII_RE.fullmatch(value):
-            raise ValueError(f"the {name} is 1 to 64 printable ASCII characters")
-    body = canonical_quote(code=code, supplier=supplier, price=quote_price(price))
-    padded = body + b"\n" + b" " * (QUOTE_PLAINTEXT_SIZE - 1 - len(body))
-    return SUITE.encrypt(padded, X25519PublicKey.from_public_bytes(parse_public_key(public_key)),
-                         quote_info(origin, code))
-
-
 def _no_duplicate_keys(pairs):
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
@@ -156,11 +146,28 @@ def _no_duplicate_keys(pairs):
     return dict(pairs)
 
 
-def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, code: str,
-               supplier: str | None = None) -> QuoteContent:
-    """The quote inside `envelope`; EnvelopeError (its message is the recorded reason)
-    unless it decrypts with this procedure's key and holds a valid quote for `code` and,
-    when given, for `supplier`."""
+def _seal_body(public_key: bytes, body: bytes, *, origin: str, code: str) -> bytes:
+    padded = body + b"\n" + b" " * (QUOTE_PLAINTEXT_SIZE - 1 - len(body))
+    return SUITE.encrypt(padded, X25519PublicKey.from_public_bytes(parse_public_key(public_key)),
+                         quote_info(origin, code))
+
+
+def _check_names(**values):
+    for name, value in values.items():
+        if not isinstance(value, str) or not _PRINTABLE_ASCII_RE.fullmatch(value):
+            raise ValueError(f"the {name.replace('_', ' ')} is 1 to 64 printable ASCII characters")
+
+
+def seal_quote(public_key: bytes, *, origin: str, code: str, supplier: str, price) -> bytes:
+    """The envelope for `price` (yuan, at most two decimals) by `supplier` (its unified
+    social credit code) in the transaction `code` of the log `origin`."""
+    _check_names(origin=origin, transaction_code=code, supplier=supplier)
+    return _seal_body(public_key, canonical_quote(code=code, supplier=supplier, price=quote_price(price)),
+                      origin=origin, code=code)
+
+
+def _open_body(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, code: str) -> dict:
+    """The JSON object inside `envelope`; EnvelopeError if it does not decrypt or holds none."""
     if len(envelope) != ENVELOPE_SIZE:
         raise EnvelopeError(f"the envelope is {len(envelope)} bytes, not {ENVELOPE_SIZE}")
     try:
@@ -169,10 +176,22 @@ def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, c
         raise EnvelopeError("the envelope does not decrypt with this procedure's opening key") from exc
     try:
         body = json.loads(padded.split(b"\n", 1)[0], object_pairs_hook=_no_duplicate_keys)
-        if not isinstance(body, dict) or body.get("v") != 1 or body.get("currency") != "CNY":
+    except (ValueError, RecursionError):
+        body = None
+    return body if isinstance(body, dict) else {}
+
+
+def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, code: str,
+               supplier: str | None = None) -> QuoteContent:
+    """The quote inside `envelope`; EnvelopeError (its message is the recorded reason)
+    unless it decrypts with this procedure's key and holds a valid quote for `code` and,
+    when given, for `supplier`."""
+    body = _open_body(envelope, private_key, origin=origin, code=code)
+    try:
+        if body.get("v") != 1 or body.get("currency") != "CNY":
             raise ValueError("not a version 1 quote in CNY")
         inside_code, inside_supplier, price_text = body["transaction"], body["supplier"], body["price"]
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise EnvelopeError("the envelope decrypts but does not hold a quote") from exc
     if inside_code != code:
         raise EnvelopeError("the quote inside names another transaction")
@@ -186,6 +205,52 @@ def open_quote(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, c
     if price <= 0:
         raise EnvelopeError("the price inside is not a positive amount in yuan")
     return QuoteContent(transaction=inside_code, supplier=inside_supplier, price=price)
+
+
+# --- envelopes that hold the SHA-256 of documents (a part without a price) -----------------
+
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class DocumentsContent:
+    transaction: str
+    supplier: str  # unified social credit code
+    sha256: str  # lowercase hex SHA-256 of the documents
+
+
+def canonical_documents(*, code: str, supplier: str, sha256: str) -> bytes:
+    """The plaintext before padding: canonical JSON, like a quote's, of kind "documents"."""
+    return json.dumps({"v": 1, "kind": "documents", "transaction": code, "supplier": supplier, "sha256": sha256},
+                      ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def seal_documents(public_key: bytes, *, origin: str, code: str, supplier: str, sha256: str) -> bytes:
+    """The envelope that commits `supplier` to documents by their SHA-256 (64 lowercase
+    hex digits), as long as a quote's envelope."""
+    _check_names(origin=origin, transaction_code=code, supplier=supplier)
+    if not isinstance(sha256, str) or not _SHA256_RE.fullmatch(sha256):
+        raise ValueError("the documents' SHA-256 is 64 lowercase hexadecimal digits")
+    return _seal_body(public_key, canonical_documents(code=code, supplier=supplier, sha256=sha256),
+                      origin=origin, code=code)
+
+
+def open_documents(envelope: bytes, private_key: X25519PrivateKey, *, origin: str, code: str,
+                   supplier: str | None = None) -> DocumentsContent:
+    """The documents' SHA-256 inside `envelope`; EnvelopeError (the recorded reason) unless
+    it decrypts and holds one for `code` and, when given, for `supplier`. A quote in such an
+    envelope is refused without showing its price."""
+    body = _open_body(envelope, private_key, origin=origin, code=code)
+    if body.get("v") != 1 or body.get("kind") != "documents" or set(body) != {"v", "kind", "transaction",
+                                                                                 "supplier", "sha256"}:
+        raise EnvelopeError("the envelope decrypts but does not hold the SHA-256 of documents")
+    if body["transaction"] != code:
+        raise EnvelopeError("the envelope inside names another transaction")
+    if not isinstance(body["supplier"], str) or (supplier is not None and body["supplier"] != supplier):
+        raise EnvelopeError("the envelope inside names another supplier")
+    if not isinstance(body["sha256"], str) or not _SHA256_RE.fullmatch(body["sha256"]):
+        raise EnvelopeError("the envelope decrypts but does not hold the SHA-256 of documents")
+    return DocumentsContent(transaction=code, supplier=body["supplier"], sha256=body["sha256"])
 
 
 # --- opening keys, split among custodians ------------------------------------------------

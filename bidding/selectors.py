@@ -60,6 +60,14 @@ def conflicts_with_unit(station, unit):
     )
 
 
+def conflicts_with_companies(station, companies):
+    """Numbers of the station's experts who declared a conflict with one of `companies`."""
+    return set(
+        Conflict.objects.filter(expert__station=station, company__in=list(companies))
+        .values_list("expert__number", flat=True)
+    )
+
+
 def pool_entries(station, purpose: str, numbers):
     """The pool entries of `station` with these numbers, in the order of `numbers`."""
     model = ExpertPoolEntry if purpose == DrawPurpose.EXPERTS else SupplierPoolEntry

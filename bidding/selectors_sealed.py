@@ -193,6 +193,15 @@ def opening_of(bid_round, part="offer") -> Opening | None:
     return Opening.objects.filter(bid_round=bid_round, part=part).first()
 
 
+def next_part_to_open(bid_round) -> str | None:
+    """The part of the round's offers an opening opens next: the first, in opening order,
+    not opened yet (e.g. "technical" before "price"); None when every part is opened."""
+    if bid_round is None:
+        return None
+    opened = set(Opening.objects.filter(bid_round=bid_round).values_list("part", flat=True))
+    return next((part for part in bid_round.part_names if part not in opened), None)
+
+
 def opening_records(bid_round, part="offer"):
     """The opening record of the round's part, by ascending price (ties: earlier arrival)."""
     return (OpeningRecord.objects.filter(opening__bid_round=bid_round, opening__part=part)

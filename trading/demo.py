@@ -12,7 +12,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction as db_transaction
 
-from bidding.services.companies import company_register, expert_pool_add, supplier_pool_add
+from bidding.services.companies import (
+    company_register,
+    company_relations_set,
+    expert_pool_add,
+    supplier_pool_add,
+)
 from bidding.services.custodians import custodian_key_set
 from bidding.uscc import check_character
 
@@ -42,20 +47,37 @@ DEMO_ACCOUNTS = [
     ("bidder2", "周磊", [("chengguan", Role.BIDDER, None)], "supplier 城关镇联想电脑专卖店: quotes"),
     ("bidder3", "吴芳", [("chengguan", Role.BIDDER, None)], "supplier 示范县创新办公设备有限公司: quotes"),
     ("bidder4", "郑强", [("chengguan", Role.BIDDER, None)], "supplier 示范县数码科技有限公司: quotes"),
+    ("builder", "钱勇", [("chengguan", Role.BIDDER, None)], "bidder 示范县路桥建设有限公司: bids for the paving"),
+    ("builder2", "冯敏", [("chengguan", Role.BIDDER, None)], "bidder 城关镇宏达市政工程有限公司: bids"),
+    ("builder3", "何军", [("chengguan", Role.BIDDER, None)], "bidder 示范县第二建筑工程有限公司: bids"),
     ("expert", "刘洋", [("chengguan", Role.EXPERT, None)], "expert E-0001 of the pool: assesses if drawn"),
     ("expert2", "孙丽", [("chengguan", Role.EXPERT, None)], "expert E-0002"),
     ("expert3", "马超", [("chengguan", Role.EXPERT, None)], "expert E-0003"),
     ("expert4", "胡静", [("chengguan", Role.EXPERT, None)], "expert E-0004"),
     ("expert5", "林峰", [("chengguan", Role.EXPERT, None)], "expert E-0005"),
+    ("expert6", "罗平", [("chengguan", Role.EXPERT, None)], "expert E-0006 (municipal works)"),
+    ("expert7", "高洁", [("chengguan", Role.EXPERT, None)], "expert E-0007 (municipal works; employed by a bidder)"),
 ]
 
 # Suppliers of the demo (unified social credit codes valid by GB 32100-2015, invented).
 # The first 17 characters; the 18th is the check character, computed.
 DEMO_COMPANIES = [
-    ("bidder", "示范县华信电脑有限公司", "91350100MA2Y00001"),
-    ("bidder2", "城关镇联想电脑专卖店", "92350100MA2Y00002"),
-    ("bidder3", "示范县创新办公设备有限公司", "91350100MA2Y00003"),
-    ("bidder4", "示范县数码科技有限公司", "91350100MA2Y00004"),
+    ("bidder", "示范县华信电脑有限公司", "91350100MA2Y00001", "计算机设备、办公设备", "陈华"),
+    ("bidder2", "城关镇联想电脑专卖店", "92350100MA2Y00002", "计算机设备、办公设备", "周联"),
+    ("bidder3", "示范县创新办公设备有限公司", "91350100MA2Y00003", "计算机设备、办公设备", "吴新"),
+    ("bidder4", "示范县数码科技有限公司", "91350100MA2Y00004", "计算机设备、办公设备", "郑数"),
+    # Construction companies for the courtyard paving (the open tender).
+    ("builder", "示范县路桥建设有限公司", "91350100MA2Y00005", "市政工程、道路", "钱路"),
+    ("builder2", "城关镇宏达市政工程有限公司", "91350100MA2Y00006", "市政工程", "冯达"),
+    ("builder3", "示范县第二建筑工程有限公司", "91350100MA2Y00007", "房屋建筑、市政工程", "何建"),
+]
+# Experts of the pool: (username, specialty, employer). 高洁 works for a bidder of the
+# paving: the committee's draw skips her once that company has bid (docs/draws.md).
+DEMO_EXPERTS = [
+    ("expert", "计算机与信息设备", "县职业中学"), ("expert2", "计算机与信息设备", "县信息中心"),
+    ("expert3", "计算机与信息设备", "县第一中学"), ("expert4", "计算机与信息设备", "县电信分公司"),
+    ("expert5", "计算机与信息设备", "县人民医院"), ("expert6", "市政工程", "县住房和城乡建设局"),
+    ("expert7", "市政工程", "示范县路桥建设有限公司"),
 ]
 
 # Custodians of the opening keys set their passphrases on their own pages; the demo sets
@@ -100,14 +122,15 @@ TRANSACTIONS = [
 
 def _seed_pools(station, users):
     """Suppliers and experts of the station's pools, and the custodians' keys."""
-    for username, name, code in DEMO_COMPANIES:
+    for username, name, code, categories, representative in DEMO_COMPANIES:
         code = code + check_character(code)
         company = company_register(user=users[username], uscc=code, name=name, contact_name=users[username].full_name,
                                    contact_phone="0591-87650000")
-        supplier_pool_add(station=station, company=company, categories="计算机设备、办公设备")
-    for i, username in enumerate(["expert", "expert2", "expert3", "expert4", "expert5"]):
-        expert_pool_add(station=station, user=users[username], specialty="计算机与信息设备",
-                        employer=["县职业中学", "县信息中心", "县第一中学", "县电信分公司", "县人民医院"][i])
+        company_relations_set(company=company, user=users[username], legal_representative=representative,
+                              controlled_by="")
+        supplier_pool_add(station=station, company=company, categories=categories)
+    for username, specialty, employer in DEMO_EXPERTS:
+        expert_pool_add(station=station, user=users[username], specialty=specialty, employer=employer)
     for username, passphrase in DEMO_CUSTODIAN_PASSPHRASES.items():
         custodian_key_set(user=users[username], passphrase=passphrase)
 

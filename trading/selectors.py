@@ -68,10 +68,12 @@ def transition_of(obj, action):
 
 def transition_marked(obj, mark):
     """The move from obj's current stage whose transition is marked `custom[mark]` (e.g. the
-    procedure's move that opens the bids: "opens_bids"), or None."""
+    procedure's move that opens the bids: "opens_bids"), or None. Of two such moves from
+    one stage (a fork, e.g. one envelope or two), the one whose stage rules hold."""
     for name in sorted(type(obj).transition_names()):
         move = transition_of(obj, name)
-        if move is not None and move.custom.get(mark):
+        if move is not None and move.custom.get(mark) and not any(
+                getattr(rule, "stage_rule", False) and not rule(obj) for rule in move.conditions):
             return move
     return None
 

@@ -37,6 +37,11 @@ class Bid(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_receipt = models.TextField(blank=True)
+    # The round's documents version the offer answers: its version at arrival, raised when
+    # the bidder confirms the offer after a change of the documents (signed receipt).
+    documents_version = models.PositiveSmallIntegerField(default=1)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_receipt = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("sealed offer")
@@ -78,11 +83,15 @@ class OpeningRecord(models.Model):
 
     OPENED = "opened"
     FAILED = "failed"
+    UNOPENED = "unopened"  # not decrypted, for the recorded reason (not confirmed, did not pass...)
 
     opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="records")
     bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="opening_record")
-    outcome = models.CharField(max_length=8, choices=[(OPENED, _("opened")), (FAILED, _("did not decrypt"))])
+    outcome = models.CharField(max_length=8, choices=[(OPENED, _("opened")), (FAILED, _("did not decrypt")),
+                                                      (UNOPENED, _("not opened"))])
     price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # An envelope that holds the SHA-256 of documents rather than a price (e.g. a technical part).
+    content_sha256 = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=200, blank=True)
 
     def __str__(self):

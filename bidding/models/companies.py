@@ -15,6 +15,13 @@ class Company(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=32)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Related parties (招标投标法实施条例第三十四条): the same legal representative (法定代表人,
+    # stored normalised: NFKC, single spaces), or one company controlling another. A round
+    # that excludes related parties refuses the second of them (BidRound.related_parties_rule).
+    legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
+    controlled_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="controls",
+                                      verbose_name=_("controlled by"),
+                                      help_text=_("The company that holds a controlling interest in this one."))
     # The user accounts that act for the company (they hold the bidder role), each since
     # when: a representative sees and acts on the company's offers made since it joined.
     representatives = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="companies", blank=True,
@@ -28,6 +35,10 @@ class Company(models.Model):
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(controlled_by=models.F("pk")),
+                                   name="bidding_company_not_own_controller"),
+        ]
 
     def __str__(self):
         return self.name

@@ -43,6 +43,14 @@ class BidRound(models.Model):
     admission = models.CharField(max_length=16, choices=AdmissionRule.choices, default=AdmissionRule.INVITED)
     policy = models.CharField(max_length=16, choices=BidPolicy.choices, default=BidPolicy.ONCE)
     parts = models.JSONField(default=list)  # part names in opening order, e.g. ["offer"]
+    # Where the procedure's rules say related parties (the same legal representative, or one
+    # controlling another: Company) cannot both bid in the round, the source of that rule;
+    # empty: no such rule. A second offer from a related party is refused at submission.
+    related_parties_rule = models.CharField(max_length=300, blank=True)
+    # The version of the procedure's documents the round's offers answer: a change of the
+    # documents raises it, and an offer sealed under an earlier version is opened only if
+    # its bidder confirmed it since (Bid.documents_version).
+    documents_version = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)  # bids.closed recorded
     cancelled = models.BooleanField(default=False)  # closed early: the procedure ended

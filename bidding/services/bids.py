@@ -4,7 +4,11 @@ at once (LEDGER.md section 6), replaced or withdrawn where the round's policy al
 * `bid_submit`: an envelope sealed by the bidder (`python -m bidding.seal`), checked for
   what can be refused without opening it (size, a usable HPKE encapsulated key);
 * `bid_seal_for_web`: the web page's path, which seals a price in memory on the server;
-* `bid_withdraw`: a withdrawal with its own signed receipt (withdrawable rounds).
+* `bid_seal_documents_for_web`: the same for a part that holds the SHA-256 of documents
+  (e.g. the technical part of a two-envelope bid);
+* `bid_withdraw`: a withdrawal with its own signed receipt (withdrawable rounds);
+* `bid_confirm`: after a change of the documents (the round's documents version), the
+  bidder confirms its offer stands, with a signed confirmation receipt.
 
 Nothing here writes a ledger entry or shows anyone else that an offer arrived: who bid and
 how many is secret until the round closes (`bids.closed`, bidding/services/rounds.py).
@@ -13,11 +17,13 @@ and the closing.
 """
 
 import re
+import unicodedata
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +38,7 @@ from trading.models import Transaction
 from trading.money import parse_yuan
 
 from .. import crypto
-from ..models import Admission, Bid, BidPolicy, BidRound, BidStatus, OpeningKey
+from ..models import Admission, Bid, BidPolicy, BidRound, BidStatus, Company, OpeningKey
 from ..selectors_sealed import representing_since
 
 ONE_QUOTE = gettext_lazy("政府采购法第四十条(三): 被询价的供应商一次报出不得更改的价格 "
@@ -79,6 +85,20 @@ def check_envelope(envelope) -> bytes:
     return envelope
 
 
+def related_live_bid(bid_round, company) -> Bid | None:
+    """A live offer in the round of a party related to `company`: the same legal
+    representative, or one controlling the other (bidding.models.Company), as recorded now."""
+    company = Company.objects.get(pk=company.pk)
+    related = Q(company__controlled_by=company)
+    if company.controlled_by_id:
+        related |= Q(company_id=company.controlled_by_id)
+    representative = unicodedata.normalize("NFKC", company.legal_representative or "").strip()
+    if representative:
+        related |= Q(company__legal_representative=representative)
+    return (Bid.objects.filter(bid_round=bid_round, status=BidStatus.LIVE).exclude(company=company)
+            .filter(related).first())
+
+
 def _lock_round(bid_round) -> tuple[Transaction, BidRound]:
     tx = Transaction.objects.select_for_update().filter(pk=bid_round.transaction_id).first()
     if tx is None:
@@ -111,6 +131,22 @@ def bid_seal_for_web(*, bid_round, company, price, user, idempotency_key: str = 
             # `from None`: an error report must not show crypto's frames, whose locals
             # hold the plaintext.
             raise InvalidInput(_("the quote cannot be sealed: %(reason)s") % {"reason": str(exc)}) from None
+
+    return _accept(bid_round=bid_round, company=company, user=user, part=part,
+                   idempotency_key=idempotency_key, seal=seal)
+
+
+def bid_seal_documents_for_web(*, bid_round, company, documents_sha256, user, idempotency_key: str = "",
+                               part: str) -> Bid:
+    """The web page's path for a part that holds the SHA-256 of the bidder's documents
+    (64 lowercase hex digits), sealed on the server with that part's opening key."""
+
+    def seal(opening_key, tx):
+        try:
+            return crypto.seal_documents(bytes(opening_key.public_key), origin=settings.LEDGER_ORIGIN, code=tx.code,
+                                         supplier=company.uscc, sha256=documents_sha256)
+        except ValueError as exc:
+            raise InvalidInput(_("the envelope cannot be sealed: %(reason)s") % {"reason": str(exc)}) from None
 
     return _accept(bid_round=bid_round, company=company, user=user, part=part,
                    idempotency_key=idempotency_key, seal=seal)
@@ -152,6 +188,13 @@ def _accept(*, bid_round, company, user, part, idempotency_key, envelope=None, s
                 % {"deadline": _local(bid_round.deadline, precise=True), "received": _local(arrived, precise=True),
                    "source": DEADLINE},
                 rule="sealed.deadline")
+        if bid_round.related_parties_rule and existing is None and related_live_bid(bid_round, company):
+            # Not named: who bid is secret until the round closes.
+            raise RuleViolation(
+                _("a company related to %(company)s (the same legal representative, or one controlling the other) "
+                  "already has an offer in this round: related parties cannot both bid (%(source)s)")
+                % {"company": company.name, "source": bid_round.related_parties_rule},
+                rule="sealed.related_parties")
         if existing is not None and bid_round.policy == BidPolicy.ONCE:
             raise RuleViolation(
                 _("%(company)s has quoted already (received %(at)s); each supplier gives one quote, which it "
@@ -177,7 +220,8 @@ def _accept(*, bid_round, company, user, part, idempotency_key, envelope=None, s
                 bid = Bid.objects.create(
                     bid_round=bid_round, transaction=tx, company=company, part=part, envelope=envelope,
                     commitment=commitment, received_at=arrived, receipt=get_signer().sign_note(text),
-                    idempotency_key=key, submitted_by=user, bidder_uscc=company.uscc, bidder_name=company.name)
+                    idempotency_key=key, submitted_by=user, bidder_uscc=company.uscc, bidder_name=company.name,
+                    documents_version=bid_round.documents_version)
         except IntegrityError:
             # The row lock makes this unreachable; the constraint is the last line of defence.
             raise RuleViolation(_("each supplier gives one quote, which it cannot change (%(source)s)")
@@ -215,3 +259,36 @@ def bid_withdraw(*, bid_round, company, user, part: str = "offer") -> Bid:
             withdrawal_text(settings.LEDGER_ORIGIN, tx.code, bid.commitment, now))
         bid.save(update_fields=["status", "withdrawn_at", "withdrawal_receipt"])
     return bid
+
+
+def confirmation_text(origin: str, code: str, commitment: str, version: int, moment) -> str:
+    """The signed confirmation receipt: the station's promise that the offer with this
+    commitment answers documents version `version` and is opened as such."""
+    return f"{origin} bid confirmation\n{code}\n{commitment}\ndocuments version {version}\n{format_ts(moment)}\n"
+
+
+def bid_confirm(*, bid_round, company, user) -> list[Bid]:
+    """The company confirms that its live offer (every part of it) stands under the round's
+    current documents, before the deadline; each envelope gets a signed confirmation
+    receipt. Nothing is ledgered: who bid is secret until the round closes."""
+    now = clock.now()
+    with db_transaction.atomic():
+        tx, bid_round = _lock_round(bid_round)
+        since = representing_since(user, company)
+        if since is None:
+            raise NotPermitted(_("you do not represent %(company)s") % {"company": company.name})
+        if bid_round.closed_at is not None or now >= bid_round.deadline:
+            raise RuleViolation(_("an offer is confirmed before the deadline %(deadline)s (%(source)s)")
+                                % {"deadline": _local(bid_round.deadline), "source": DEADLINE},
+                                rule="sealed.deadline")
+        bids = list(Bid.objects.filter(bid_round=bid_round, company=company, status=BidStatus.LIVE,
+                                       received_at__gte=since, documents_version__lt=bid_round.documents_version))
+        if not bids:
+            raise InvalidInput(_("%(company)s has no offer sealed under earlier documents to confirm")
+                               % {"company": company.name})
+        for bid in bids:
+            bid.documents_version, bid.confirmed_at = bid_round.documents_version, now
+            bid.confirmation_receipt = get_signer().sign_note(
+                confirmation_text(settings.LEDGER_ORIGIN, tx.code, bid.commitment, bid_round.documents_version, now))
+            bid.save(update_fields=["documents_version", "confirmed_at", "confirmation_receipt"])
+    return bids

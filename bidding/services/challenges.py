@@ -15,6 +15,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger.core.entry import format_ts
 from ledger.recording import actor as ledger_actor
 from ledger.recording import ledger_record
 from trading import clock
@@ -48,12 +49,15 @@ def resolve_company(user, company) -> Company:
 
 
 def challenge_file(*, transaction, user, company, text, until, eligible, kind=ChallengeKind.RESULT,
-                   period_rule="challenge.period", period_source="", represented_by=None, upload=None) -> Challenge:
+                   period_rule="challenge.period", period_source="", represented_by=None, upload=None,
+                   name_party=True) -> Challenge:
     """`user`, for `company`, files a challenge of `kind` before `until`; `eligible`: the
     companies that took part (a queryset or list); `represented_by`: the moment (the
     round's deadline) by which `user` must have become the company's representative, so
     that nobody added to a company afterwards acts in its name about that round;
-    `upload`: an optional file attached to it. Pauses the procedure's clock."""
+    `upload`: an optional file attached to it. Pauses the procedure's clock.
+    `name_party` False: who filed is secret now (e.g. a bidder before the bid deadline):
+    the ledger entry does not name it."""
     company = resolve_company(user, company)
     with db_transaction.atomic():
         tx = Transaction.objects.select_for_update().get(pk=transaction.pk)
@@ -81,8 +85,9 @@ def challenge_file(*, transaction, user, company, text, until, eligible, kind=Ch
                                         role=Role.BIDDER)
         challenge = Challenge.objects.create(transaction=tx, round=tx.round, kind=kind, company=company, text=text,
                                              filed_at=clock.now(), filed_by=user, attachment=attachment)
-        data = {"round": tx.round, "challenge": challenge.pk, "supplier": company.name, "uscc": company.uscc,
-                "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
+        data = {"round": tx.round, "challenge": challenge.pk, "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
+        if name_party:
+            data.update(supplier=company.name, uscc=company.uscc)
         if kind != ChallengeKind.RESULT:
             data["kind"] = kind
         if attachment is not None:
@@ -94,9 +99,11 @@ def challenge_file(*, transaction, user, company, text, until, eligible, kind=Ch
     return challenge
 
 
-def challenge_answer(*, transaction, user, challenge_id, answer) -> Challenge:
+def challenge_answer(*, transaction, user, challenge_id, answer, due=None, name_party=True) -> Challenge:
     """A clerk of the station answers a challenge: the answer is published (notice) and
-    ledgered, and the procedure's clock goes on."""
+    ledgered, and the procedure's clock goes on. `due`: when the answer was due (a later
+    one is flagged `late` in the ledger); `name_party` False: the published answer does not
+    name who filed it (secret still)."""
     with db_transaction.atomic():
         tx = Transaction.objects.select_for_update().get(pk=transaction.pk)
         if not user.memberships.filter(role=Role.CLERK, station_id=tx.station_id).exists():
@@ -110,11 +117,19 @@ def challenge_answer(*, transaction, user, challenge_id, answer) -> Challenge:
         challenge.answer, challenge.answered_at, challenge.answered_by = answer, clock.now(), user
         challenge.save()
         with official_language():
+            if name_party:
+                body = _("Challenge by %(company)s:\n%(text)s\n\nAnswer:\n%(answer)s") % {
+                    "company": challenge.company.name, "text": challenge.text, "answer": answer}
+            else:
+                body = _("Challenge:\n%(text)s\n\nAnswer:\n%(answer)s") % {"text": challenge.text, "answer": answer}
             notice = notice_publish(tx.as_procedure(), kind=NoticeKind.CHALLENGE_ANSWER, user=user,
-                                    title=_("Answer to a challenge on %(code)s") % {"code": tx.code},
-                                    body=_("Challenge by %(company)s:\n%(text)s\n\nAnswer:\n%(answer)s")
-                                    % {"company": challenge.company.name, "text": challenge.text, "answer": answer})
+                                    title=_("Answer to a challenge on %(code)s") % {"code": tx.code}, body=body)
+        data = {"round": tx.round, "challenge": challenge.pk, "answer_sha256": notice.sha256}
+        if due is not None:
+            data["due_by"] = format_ts(due)
+            if challenge.answered_at > due:
+                data["late"] = True  # a warning sign: answered after the rule's period
         ledger_record(kind="challenge.answered", subject=tx.code, actor=ledger_actor(Role.CLERK, user.ledger_name()),
-                      data={"round": tx.round, "challenge": challenge.pk, "answer_sha256": notice.sha256})
+                      data=data)
         refresh_next_check(tx)
     return challenge

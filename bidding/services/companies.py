@@ -302,6 +302,53 @@ def company_changed(*, company, changed, by) -> None:
         ledger_record(kind="company.changed", subject=company_subject(company), actor=_by(by), data=data)
 
 
+def clean_legal_representative(value) -> str:
+    """The legal representative's name as stored and compared: NFKC (full-width letters from
+    an input method become ordinary ones), single spaces, at most 64 characters."""
+    name = _clean(value, key="legal_representative", label=_("legal representative"), max_length=64,
+                  required=False)
+    return " ".join(unicodedata.normalize("NFKC", name).split())
+
+
+def clean_controller(company, controlled_by) -> Company | None:
+    """The controlling company, given as a Company or its unified social credit code
+    (empty: none); not the company itself."""
+    if controlled_by in (None, ""):
+        return None
+    if not isinstance(controlled_by, Company):
+        uscc = clean_uscc(controlled_by)
+        found = selectors.company_by_uscc(uscc)
+        if found is None:
+            raise InvalidInput(_("no registered company has the credit code %(uscc)s") % {"uscc": uscc},
+                               field="controlled_by")
+        controlled_by = found
+    if company.pk is not None and controlled_by.pk == company.pk:
+        raise InvalidInput(_("a company does not control itself"), field="controlled_by")
+    return controlled_by
+
+
+def company_relations_set(*, company, user, legal_representative, controlled_by, by_admin=False) -> Company:
+    """Record the company's legal representative and its controlling company (what makes
+    two bidders related parties). Its representative does it on its page, station staff in
+    the admin; ledgered (`company.changed`, field names only)."""
+    if not by_admin and not Representation.objects.filter(company=company, user=user).exists():
+        raise NotPermitted(_("you do not represent %(company)s") % {"company": company.name})
+    representative = clean_legal_representative(legal_representative)
+    controller = clean_controller(company, controlled_by)
+    with db_transaction.atomic():
+        company = Company.objects.select_for_update().get(pk=company.pk)
+        changed = [name for name, value in (("legal_representative", representative),
+                                            ("controlled_by", controller.pk if controller else None))
+                   if getattr(company, "controlled_by_id" if name == "controlled_by" else name) != value]
+        company.legal_representative, company.controlled_by = representative, controller
+        company.save(update_fields=["legal_representative", "controlled_by"])
+        if changed:
+            actor = _by(user) if by_admin else ledger_actor(Role.BIDDER, user.ledger_name())
+            ledger_record(kind="company.changed", subject=company_subject(company), actor=actor,
+                          data={"changed": sorted(changed)})
+    return company
+
+
 def representative_add(*, company, user, by=None):
     with db_transaction.atomic():
         link, created = Representation.objects.get_or_create(company=company, user=user,

@@ -38,6 +38,8 @@ from ..models import Draw, DrawPurpose
 PURCHASER_OF_UNIT = "purchaser_of_owning_unit"
 DECLARED_CONFLICT = "declared_conflict"
 EMPLOYED_BY_UNIT = "employer_is_owning_unit"
+PARTY_CONFLICT = "declared_conflict_with_party"
+EMPLOYED_BY_PARTY = "employer_is_party"
 
 SYSTEM = ledger_actor("system", "scheduler")
 DRAW_SOURCES = {
@@ -53,8 +55,10 @@ def _same_name(a: str, b: str) -> bool:
     return bool(norm(a)) and norm(a) == norm(b)
 
 
-def draw_eligibility(*, transaction: Transaction, purpose: str) -> tuple[list[str], list[dict]]:
-    """(candidates, excluded) of a draw for `transaction` from its station's pool."""
+def draw_eligibility(*, transaction: Transaction, purpose: str, parties=()) -> tuple[list[str], list[dict]]:
+    """(candidates, excluded) of a draw for `transaction` from its station's pool. `parties`:
+    the companies taking part (e.g. a round's bidders, once they are known): an expert who
+    declared a conflict with one of them, or is employed by one, is skipped too."""
     station = transaction.station
     if purpose == DrawPurpose.SUPPLIERS:
         return sorted(e.number for e in selectors.active_supplier_entries(station)), []
@@ -63,6 +67,8 @@ def draw_eligibility(*, transaction: Transaction, purpose: str) -> tuple[list[st
         Membership.objects.filter(role=Role.PURCHASER, unit=unit).values_list("user_id", flat=True)
     )
     conflicted = selectors.conflicts_with_unit(station, unit)
+    parties = list(parties)
+    party_conflicted = selectors.conflicts_with_companies(station, parties)
     candidates, excluded = [], []
     for entry in selectors.active_expert_entries(station):
         if entry.user_id in purchasers:
@@ -71,6 +77,10 @@ def draw_eligibility(*, transaction: Transaction, purpose: str) -> tuple[list[st
             reason = DECLARED_CONFLICT
         elif _same_name(entry.employer, unit.name):
             reason = EMPLOYED_BY_UNIT
+        elif entry.number in party_conflicted:
+            reason = PARTY_CONFLICT
+        elif any(_same_name(entry.employer, company.name) for company in parties):
+            reason = EMPLOYED_BY_PARTY
         else:
             candidates.append(entry.number)
             continue
@@ -78,8 +88,10 @@ def draw_eligibility(*, transaction: Transaction, purpose: str) -> tuple[list[st
     return sorted(candidates), sorted(excluded, key=lambda e: e["number"])
 
 
-def draw_announce(*, transaction: Transaction, purpose: str, count: int, user) -> Draw:
-    """A clerk announces a draw of `count` pool members for the transaction's current round."""
+def draw_announce(*, transaction: Transaction, purpose: str, count: int, user, parties=(), source=None) -> Draw:
+    """A clerk announces a draw of `count` pool members for the transaction's current round.
+    `parties`: the companies taking part, whose tied experts are skipped (draw_eligibility);
+    `source`: the procedure's rule the draw serves (named when the pool is too small)."""
     if purpose not in DrawPurpose.values:
         raise InvalidInput(_("unknown draw purpose %(purpose)s: choose experts or suppliers")
                            % {"purpose": purpose}, field="purpose")
@@ -99,12 +111,12 @@ def draw_announce(*, transaction: Transaction, purpose: str, count: int, user) -
             raise StageConflict(
                 _("the %(purpose)s of %(code)s round %(round)d have already been drawn; a draw is never repeated")
                 % {"purpose": DrawPurpose(purpose).label, "code": tx.code, "round": tx.round})
-        candidates, excluded = draw_eligibility(transaction=tx, purpose=purpose)
+        candidates, excluded = draw_eligibility(transaction=tx, purpose=purpose, parties=parties)
         if len(candidates) < count:
             raise RuleViolation(
                 _("a random draw of %(count)d from the pool needs at least %(count)d eligible members "
                   "(%(source)s); eligible: %(eligible)d, recused: %(recused)d")
-                % {"count": count, "source": DRAW_SOURCES[purpose], "eligible": len(candidates),
+                % {"count": count, "source": source or DRAW_SOURCES[purpose], "eligible": len(candidates),
                    "recused": len(excluded)},
                 rule="draw.enough_candidates")
         salt = draws.new_salt()

@@ -23,8 +23,7 @@ from trading.services.milestones import milestone_reached
 from trading.text import clean_text
 
 from .. import awards
-from ..models import Assessment, OpeningRecord, PanelMember, Score
-from ..selectors_sealed import opening_of
+from ..models import Assessment, Opening, OpeningRecord, PanelMember, Score
 
 
 def panel_members(transaction, round=None):
@@ -91,8 +90,8 @@ def _member_at_work(transaction, bid_round, user, *, what) -> PanelMember:
         raise StageConflict(_("%(code)s is at stage “%(stage)s”: the panel's work waits")
                             % {"code": transaction.code, "stage": transaction.stage_label()},
                             stage=transaction.stage)
-    if opening_of(bid_round) is None or milestone_reached(transaction, Milestone.EVALUATED,
-                                                          round=bid_round.procedure_round):
+    if not Opening.objects.filter(bid_round=bid_round).exists() or milestone_reached(
+            transaction, Milestone.EVALUATED, round=bid_round.procedure_round):
         raise StageConflict(_("quotes are assessed after the opening and before the evaluation is complete"))
     member = PanelMember.objects.filter(transaction_id=transaction.pk, round=bid_round.procedure_round,
                                         user=user).first()
@@ -149,11 +148,11 @@ def score_record(*, transaction, bid_round, user, commitment, criterion, points,
 
 
 @db_transaction.atomic
-def report_sign(*, transaction, bid_round, user, dissent="", budget=None) -> PanelMember:
-    """A member signs the report once it has assessed every opened offer."""
+def report_sign(*, transaction, bid_round, user, dissent="", budget=None, part="offer") -> PanelMember:
+    """A member signs the report once it has assessed every opened offer (of `part`)."""
     transaction = _lock(transaction)
     member = _member_at_work(transaction, bid_round, user, what=_("sign its report"))
-    _members, rows = panel_verdicts(transaction, bid_round, budget=budget)
+    _members, rows = panel_verdicts(transaction, bid_round, budget=budget, part=part)
     missing = [r for r in rows if r["opened"] and dict((m.pk, v) for m, v in r["votes"]).get(member.pk) is None]
     if missing:
         raise RuleViolation(_("assess every opened quote before signing (%(count)d left)") % {"count": len(missing)},

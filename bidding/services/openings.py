@@ -4,7 +4,9 @@ At least k custodians present their shares of the round's opening key, each decr
 the custodian's own device from its passphrase (the server never receives a passphrase,
 and a share opens this round only). The key is rebuilt in memory, every live envelope is
 decrypted and gives an `opened` or `failed` record (an envelope that does not open is
-recorded as such and the opening goes on), `bids.opened` publishes the record and a
+recorded as such and the opening goes on), or is left sealed with an `unopened` record and
+its reason (sealed under documents that changed since and not confirmed; or withheld by
+the procedure, e.g. a price part whose technical part did not pass), `bids.opened` publishes the record and a
 checkpoint is signed at once (LEDGER.md section 5).
 """
 
@@ -31,6 +33,10 @@ from .custodians import SEALED_BIDS, holds, nfc, who
 SHARE_TRIES = 5
 SHARE_TRY_PAUSE = timedelta(minutes=15)
 
+NOT_CONFIRMED = "not confirmed after the documents changed"
+# What a part's envelopes hold: a price (a quote) or the SHA-256 of documents.
+CONTENTS = ("quote", "documents")
+
 # The reasons an opening records, in English in the records and the ledger; pages show
 # them in the reader's language.
 REASONS = {
@@ -42,11 +48,21 @@ REASONS = {
     "the price inside is not an amount in yuan with two decimals":
         gettext_lazy("the price inside is not an amount in yuan with two decimals"),
     "the price inside is not a positive amount in yuan": gettext_lazy("the price inside is not a positive amount in yuan"),
+    "the envelope decrypts but does not hold the SHA-256 of documents":
+        gettext_lazy("the envelope decrypts but does not hold the SHA-256 of documents"),
+    "the envelope inside names another transaction": gettext_lazy("the envelope inside names another transaction"),
+    "the envelope inside names another supplier": gettext_lazy("the envelope inside names another supplier"),
+    NOT_CONFIRMED: gettext_lazy("not confirmed after the documents changed"),
 }
 
 
 def reason_label(reason: str) -> str:
     return str(REASONS.get(reason, reason))
+
+
+def add_reasons(reasons: dict) -> None:
+    """A procedure's own reasons for withholding an envelope ({English: lazy translation})."""
+    REASONS.update(reasons)
 
 
 def parse_share(value) -> bytes:
@@ -106,9 +122,30 @@ def shares_verify(*, bid_round: BidRound, shares, part: str = "offer") -> None:
 
 
 @sensitive_variables("shares", "checked", "private_key", "value")
-def bids_open(*, bid_round: BidRound, shares, opened_by, part: str = "offer") -> Opening:
+def _open_one(bid, private_key, code, content):
+    """The record of one envelope, decrypted."""
+    opener = crypto.open_documents if content == "documents" else crypto.open_quote
+    try:
+        # The envelope must name the identity the offer was submitted under.
+        inside = opener(bytes(bid.envelope), private_key, origin=settings.LEDGER_ORIGIN, code=code,
+                        supplier=bid.bidder_uscc)
+    except crypto.EnvelopeError as exc:
+        return OpeningRecord(bid=bid, outcome=OpeningRecord.FAILED, reason=str(exc)[:200])
+    if content == "documents":
+        return OpeningRecord(bid=bid, outcome=OpeningRecord.OPENED, content_sha256=inside.sha256)
+    return OpeningRecord(bid=bid, outcome=OpeningRecord.OPENED, price=inside.price)
+
+
+def bids_open(*, bid_round: BidRound, shares, opened_by, part: str = "offer", content: str = "quote",
+              withhold=None) -> Opening:
     """Open `part` of the round's live offers with at least k custodians' shares
-    [(user, share bytes), ...]. Call inside the procedure's opening move."""
+    [(user, share bytes), ...]. Call inside the procedure's opening move. `content`: what
+    the part's envelopes hold ("quote", or "documents": a SHA-256); `withhold`: {bid pk:
+    reason} of envelopes the procedure's rules leave sealed. An envelope sealed under
+    earlier documents and not confirmed since is left sealed too."""
+    if content not in CONTENTS:
+        raise InvalidInput(_("an envelope holds a quote or the SHA-256 of documents"))
+    withhold = dict(withhold or {})
     opening_key = OpeningKey.objects.filter(bid_round=bid_round, part=part).first()
     if opening_key is None:
         raise RuleViolation(_("round %(round)d has no opening key") % {"round": bid_round.procedure_round},
@@ -145,14 +182,13 @@ def bids_open(*, bid_round: BidRound, shares, opened_by, part: str = "offer") ->
         records = []
         for bid in (Bid.objects.filter(bid_round=bid_round, part=part, status=BidStatus.LIVE)
                     .order_by("received_at", "pk")):
-            try:
-                # The envelope must name the identity the offer was submitted under.
-                content = crypto.open_quote(bytes(bid.envelope), private_key, origin=settings.LEDGER_ORIGIN,
-                                            code=tx.code, supplier=bid.bidder_uscc)
-            except crypto.EnvelopeError as exc:
-                record = OpeningRecord(opening=opening, bid=bid, outcome=OpeningRecord.FAILED, reason=str(exc)[:200])
+            if bid.documents_version < bid_round.documents_version:
+                record = OpeningRecord(bid=bid, outcome=OpeningRecord.UNOPENED, reason=NOT_CONFIRMED)
+            elif bid.pk in withhold:
+                record = OpeningRecord(bid=bid, outcome=OpeningRecord.UNOPENED, reason=str(withhold[bid.pk])[:200])
             else:
-                record = OpeningRecord(opening=opening, bid=bid, outcome=OpeningRecord.OPENED, price=content.price)
+                record = _open_one(bid, private_key, tx.code, content)
+            record.opening = opening
             records.append(record)
         OpeningRecord.objects.bulk_create(records)
         data = {
@@ -165,6 +201,7 @@ def bids_open(*, bid_round: BidRound, shares, opened_by, part: str = "offer") ->
                 "outcome": r.outcome,
                 "price": f"{r.price:.2f}" if r.price is not None else None,
                 "reason": r.reason or None,
+                **({"documents_sha256": r.content_sha256 or None} if content == "documents" else {}),
             } for r in records],
         }
         if bid_round.seq != bid_round.procedure_round:

@@ -1,5 +1,6 @@
-"""Bid rounds: open one, admit parties to it, close it at the deadline (`bids.closed`),
-or close it early when the procedure ends (bidding/models/rounds.py).
+"""Bid rounds: open one, admit parties to it, change its deadline or documents version
+(`bids.round_changed`), close it at the deadline (`bids.closed`), or close it early when
+the procedure ends (bidding/models/rounds.py).
 
 A procedure opens a round when its notice goes out, admits the parties its rules name
 (an invitation list, the parties that registered), and its clock closes the round after
@@ -7,6 +8,7 @@ the deadline and the round's grace. Who was admitted, and how many, stays secret
 the round closes: no ledger entry names or counts them before `bids.closed`.
 """
 
+import re
 from datetime import timedelta
 
 from django.db import transaction as db_transaction
@@ -39,8 +41,10 @@ def _local(moment) -> str:
 
 
 def round_open(*, transaction, opens_at, deadline, policy=BidPolicy.ONCE, parts=("offer",),
-               admission=AdmissionRule.INVITED, grace_seconds=3) -> BidRound:
-    """A new bid round of `transaction` (in the caller's database transaction)."""
+               admission=AdmissionRule.INVITED, grace_seconds=3, related_parties_rule="") -> BidRound:
+    """A new bid round of `transaction` (in the caller's database transaction).
+    `related_parties_rule`: the source of the procedure's rule that related parties cannot
+    both bid (empty: they may)."""
     if policy not in BidPolicy.values or admission not in AdmissionRule.values:
         raise InvalidInput(_("unknown bid round policy or admission rule"))
     parts = list(parts)
@@ -53,7 +57,7 @@ def round_open(*, transaction, opens_at, deadline, policy=BidPolicy.ONCE, parts=
     return BidRound.objects.create(
         transaction_id=transaction.pk, seq=(last or 0) + 1, procedure_round=transaction.round, opens_at=opens_at,
         deadline=deadline, grace_seconds=grace_seconds, admission=admission, policy=policy, parts=parts,
-        created_at=clock.now())
+        related_parties_rule=str(related_parties_rule or "")[:300], created_at=clock.now())
 
 
 def round_admit(*, bid_round: BidRound, companies, method) -> list[Admission]:
@@ -77,6 +81,39 @@ def round_admit(*, bid_round: BidRound, companies, method) -> list[Admission]:
                       admitted_at=now)
             for c in companies if c.pk not in admitted])
         return list(Admission.objects.filter(bid_round=bid_round, company__in=companies).select_related("company"))
+
+
+CAUSE_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def round_change(*, bid_round: BidRound, cause: str, actor, deadline=None, documents_changed=False) -> BidRound:
+    """Before the round closes: move its deadline, and/or raise its documents version (every
+    offer sealed before must then be confirmed or replaced, or it is not opened). Ledgered
+    as `bids.round_changed` with `cause` (a short code the procedure documents, e.g.
+    "clarification") and `actor` (a ledger actor)."""
+    if not isinstance(cause, str) or not CAUSE_RE.fullmatch(cause):
+        raise InvalidInput(_("a round change names its cause"))
+    if deadline is None and not documents_changed:
+        raise InvalidInput(_("a round change moves the deadline or changes the documents"))
+    with db_transaction.atomic():
+        tx = Transaction.objects.select_for_update().get(pk=bid_round.transaction_id)
+        bid_round = BidRound.objects.select_for_update().get(pk=bid_round.pk)
+        if bid_round.closed_at is not None:
+            raise StageConflict(_("this bid round is closed: it can no longer change"))
+        data = {"round": bid_round.procedure_round, "cause": cause}
+        if bid_round.seq != bid_round.procedure_round:
+            data["bid_round"] = bid_round.seq
+        if deadline is not None:
+            if deadline <= bid_round.opens_at:
+                raise InvalidInput(_("a bid round's deadline comes after it opens"), field="deadline")
+            data.update(previous_deadline=format_ts(bid_round.deadline), deadline=format_ts(deadline))
+            bid_round.deadline = deadline
+        if documents_changed:
+            bid_round.documents_version += 1
+            data["documents_version"] = bid_round.documents_version
+        bid_round.save(update_fields=["deadline", "documents_version"])
+        ledger_record(kind="bids.round_changed", subject=tx.code, actor=actor, data=data)
+    return bid_round
 
 
 def live_commitments(bid_round: BidRound) -> list[str]:

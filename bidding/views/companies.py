@@ -9,15 +9,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from trading.errors import DomainError
+from trading.errors import DomainError, InvalidInput
+from trading.text import clean_id
 from trading.views import prg
 
 from .. import selectors
-from ..services.companies import company_register
+from ..services.companies import company_register, company_relations_set
 
 
 class CompanyForm(forms.Form):
@@ -71,7 +73,32 @@ def company_mine_view(request):
     })
 
 
+@login_required
+@require_POST
+def company_relations_view(request):
+    """A representative records its company's legal representative and controlling company
+    (the company is a form field, as on every bidder page)."""
+    companies = selectors.companies_of(request.user)
+    try:
+        company = companies.filter(pk=clean_id(request.POST.get("company"), field=_("company"))).first()
+        if company is None:
+            raise InvalidInput(_("choose a company you represent"), field="company")
+        company_relations_set(company=company, user=request.user,
+                              legal_representative=request.POST.get("legal_representative", ""),
+                              controlled_by=request.POST.get("controlled_by", "").strip())
+    except DomainError as exc:
+        # One form per company on the page: the refusal goes back to that company's form.
+        posted = request.POST.get("company") or ""
+        number = posted if posted.isdigit() and len(posted) < 12 else ""
+        fields = {name: prg.Field(f"id_{name}_{number}", name) for name in ("legal_representative", "controlled_by")}
+        return prg.refuse(request, exc, to=reverse("company-mine"), form=f"relations_{number}", fields=fields)
+    messages.success(request, _("Saved. Related companies (the same legal representative, or one controlling "
+                                "the other) cannot both bid in a round of an open tender."))
+    return redirect("company-mine")
+
+
 urlpatterns = [
+    path("companies/mine/relations/", company_relations_view, name="company-relations"),
     path("companies/register/", company_register_view, name="company-register"),
     path("companies/mine/", company_mine_view, name="company-mine"),
 ]

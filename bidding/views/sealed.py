@@ -94,13 +94,15 @@ def custodian_bundle(request, code):
     tool `python -m bidding.custodian open-share`. Once the round is closed."""
     tx = _public_or_404(code)
     bid_round = sel.round_of(tx)
-    share = sel.share_of(request.user, bid_round)
+    part = sel.next_part_to_open(bid_round) or (bid_round.part_names[0] if bid_round else "offer")
+    share = sel.share_of(request.user, bid_round, part)
     if share is None:
         raise Http404(_("you hold no share of the opening key of %(code)s") % {"code": code})
     if not sel.round_closed(bid_round):
         raise Http404(_("your share is given out once the quotes are closed"))
     response = HttpResponse(json.dumps(share_bundle(share), indent=1), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="share-{tx.code}-r{bid_round.seq}.json"'
+    suffix = "" if part == "offer" else f"-{part}"
+    response["Content-Disposition"] = f'attachment; filename="share-{tx.code}-r{bid_round.seq}{suffix}.json"'
     return response
 
 
@@ -236,19 +238,28 @@ def _clerk_transaction_or_404(user, code):
     return tx
 
 
+def _part(bid_round) -> str:
+    """The part the opening opens next (the last one once every part is opened)."""
+    if bid_round is None:
+        return "offer"
+    return sel.next_part_to_open(bid_round) or bid_round.part_names[-1]
+
+
 def _opening_context(tx, **extra):
     bid_round = sel.round_of(tx)
-    key = sel.opening_key_of(bid_round)
+    part = _part(bid_round)
+    key = sel.opening_key_of(bid_round, part)
     move = opening_move(tx)
     return {
         "tx": tx,
         "bid_round": bid_round,
+        "part": part,
         "deadline": bid_round.deadline if bid_round else None,
         "closed": sel.closed_round_summary(bid_round),
         "opening_key": key,
         "shares": list(key.shares.select_related("custodian").order_by("index")) if key else [],
-        "opened": sel.opening_of(bid_round),
-        "can_open": move is not None and key is not None and sel.opening_of(bid_round) is None,
+        "opened": sel.opening_of(bid_round, part),
+        "can_open": move is not None and key is not None and sel.opening_of(bid_round, part) is None,
         **extra,
     }
 
@@ -279,7 +290,7 @@ def opening_page(request, code):
                 raise InvalidInput(_("%(code)s is at stage “%(stage)s”: quotes are opened after they are closed")
                                    % {"code": tx.code, "stage": tx.stage_label()})
             shares = _posted_shares(request, context["shares"])
-            shares_verify(bid_round=context["bid_round"], shares=shares)
+            shares_verify(bid_round=context["bid_round"], shares=shares, part=context["part"])
             transaction_transition(code=tx.code, action=move.name, user=request.user, shares=shares,
                                    expected_stage=request.POST.get("expected_stage") or None)
         except NotFound as exc:
@@ -307,7 +318,7 @@ def opening_bundle(request, code):
             raise InvalidInput(_("no such custodian"), field="custodian")
         login_authenticate(request=request, username=custodian.get_username(),
                            password=request.POST.get("password", ""), address=client_address(request))
-        share = sel.share_of(custodian, bid_round)
+        share = sel.share_of(custodian, bid_round, _part(bid_round))
         if share is None:
             raise NotPermitted(_("%(name)s holds no share of this opening key") % {"name": custodian.ledger_name()})
         if not sel.round_closed(bid_round) or opening_move(tx) is None:

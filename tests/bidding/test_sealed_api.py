@@ -40,7 +40,7 @@ def api(user=None) -> APIClient:
 def test_the_opening_key_is_public():
     r = quoting_round()
     body = api().get(f"/api/v1/transactions/{r.tx.code}/opening-key/").json()
-    assert body == {"code": r.tx.code, "round": 1, "origin": settings.LEDGER_ORIGIN,
+    assert body == {"code": r.tx.code, "round": 1, "part": "offer", "origin": settings.LEDGER_ORIGIN,
                     "public_key": bytes(r.key.public_key).hex(), "suite": crypto.SUITE_NAME, "k": 2, "n": 3,
                     "envelope_size": 560, "quote_deadline": "2026-12-03T01:00:00.000000Z", "ledger_seq": None}
     assert api().get("/api/v1/transactions/JY-1999-0001/opening-key/").status_code == 404

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from bidding.crypto import seal_quote
-from bidding.models import Company, OpeningKey, OpeningRecord, PanelMember
+from bidding.models import Company, Draw, OpeningKey, OpeningRecord, PanelMember
 from bidding.selectors_sealed import round_of
 from bidding.services.bids import bid_submit
 from ledger.core.checkpoint import parse_receipt
@@ -31,9 +31,11 @@ from tests.trading.inquiry_world import (
 )
 from trading import clock
 from trading.demo import DEMO_CALENDAR_SOURCE, DEMO_CUSTODIAN_PASSPHRASES, demo_is_seeded, seed_demo
-from trading.models import CalendarYear, Notice, NoticeKind, Transaction, User
+from trading.models import CalendarYear, Document, Notice, NoticeKind, Transaction, User
 from trading.procedures.inquiry import services
 from trading.procedures.inquiry.selectors import clerk_choices
+from trading.procedures.tender.selectors import clerk_choices as tender_choices
+from trading.procedures.tender.services import bids, committee, evaluation, notice, opening
 from trading.services.transitions import transaction_transition
 from trading.workdays import CalendarMissing
 
@@ -274,3 +276,47 @@ def test_make_runs_order_gives_the_demo_a_checkpoint_of_the_empty_log_first(sequ
     assert sizes[0] == 0 and sizes[-1] > 0
     call_command("ledger_keygen", "--if-missing", stdout=StringIO())  # again: nothing more signed at size 0
     assert Checkpoint.objects.filter(size=0).count() == 1
+
+
+def test_the_demo_s_courtyard_paving_can_be_walked_in_the_sandbox(settings_sandbox):
+    with clock.frozen_at(MONDAY):
+        codes = seed_demo()
+        tx = Transaction.objects.get(code=codes[1])
+        assert tx.type == "tender" and tx.stage == "registered" and tx.time_factor == 1440
+        users = {u.username: u for u in User.objects.all()}
+        choices = tender_choices(tx, users["clerk"])
+        # Twenty days of procedure time are twenty minutes of real time in the sandbox.
+        assert timedelta(minutes=19) < choices["earliest_deadline"] - clock.now() < timedelta(minutes=21)
+        notice.tender_issue_notice(
+            code=tx.code, user=users["clerk"], deadline=choices["earliest_deadline"] + timedelta(minutes=1),
+            documents_until=choices["earliest_documents_until"] + timedelta(minutes=1), method="lowest_price",
+            qualifications="市政公用工程施工总承包三级及以上", security_amount="9000.00",
+            supervisor=users["supervisor"].pk, purchaser_rep=users["purchaser"].pk)
+        spec = Document.objects.get(transaction=tx, name="工程量清单.txt")
+        assert f"/tenders/{tx.code}/documents/{spec.pk}/" in Notice.objects.get(transaction=tx, kind="tender_notice").body
+        for username, price in [("builder", "438000.00"), ("builder2", "421500.00"), ("builder3", "447900.00")]:
+            company = users[username].companies.get()
+            bids.tender_register(code=tx.code, user=users[username], company=company)
+            bids.tender_bid_price(code=tx.code, user=users[username], company=company, price=price)
+        clock.advance(round_of(tx).deadline - clock.now() + PAST_CLOSING)
+        settle()
+        tx = Transaction.objects.get(pk=tx.pk).as_procedure()
+        assert tx.stage == "bids_closed"
+        committee.tender_announce_expert_draw(code=tx.code, user=users["clerk"], count=5)
+        settle()
+        assert {"number": "E-0007", "reason": "employer_is_party"} in Draw.objects.get(transaction=tx).excluded
+        committee.tender_form_committee(code=tx.code, user=users["clerk"])
+        tx = opening.tender_open(code=tx.code, user=users["clerk"], shares=[
+            custodian_share(tx, users["clerk"], DEMO_CUSTODIAN_PASSPHRASES["clerk"]),
+            custodian_share(tx, users["supervisor"], DEMO_CUSTODIAN_PASSPHRASES["supervisor"])])
+        for member in PanelMember.objects.filter(transaction=tx):
+            for record in OpeningRecord.objects.filter(opening__bid_round=round_of(tx)):
+                evaluation.tender_assess(code=tx.code, user=member.user, commitment=record.bid.commitment,
+                                         responsive=True, reason="响应招标文件")
+            evaluation.tender_sign(code=tx.code, user=member.user)
+        transaction_transition(code=tx.code, action="complete_evaluation", user=users["clerk"])
+        transaction_transition(code=tx.code, action="publish_candidates", user=users["clerk"])
+        clock.advance(timedelta(minutes=4))  # three days of publicity, compressed
+        transaction_transition(code=tx.code, action="award", user=users["purchaser"])
+        tx = transaction_transition(code=tx.code, action="publish_result", user=users["clerk"])
+        assert tx.stage == "result_published"  # the rest as in tests/trading/test_tender_procedure.py

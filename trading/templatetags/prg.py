@@ -7,6 +7,7 @@ message next to its field, the form's own message, the field's accessibility att
 """
 
 from django import template
+from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
@@ -51,3 +52,10 @@ def form_errors(context, form):
 def values(posted, name):
     """Every value typed for `name` (checkboxes): `{% if pk in typed.notice|values:"invitees" %}`."""
     return posted.getlist(name) if hasattr(posted, "getlist") else []
+
+
+@register.filter
+def of_form(typed, name):
+    """What was typed in the form named `name` when the name is built in the template (one
+    form per row): `{% with t=typed|of_form:form_name %}`."""
+    return typed[name] if typed is not None else QueryDict()

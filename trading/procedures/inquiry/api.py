@@ -4,7 +4,10 @@ Moves without inputs (complete_evaluation, fail_evaluation, confirm_award,
 publish_result, restart, archive) use the generic
 `POST /transactions/{code}/actions/{action}/`; quotes and the opening are bidding's
 (api/sealed.py). Every answer has an output serializer, so the OpenAPI schema documents it
-(tests/api/test_schema_answers.py validates real answers against it)."""
+(tests/api/test_schema_answers.py validates real answers against it).
+
+Why this module is long: it is one procedure's whole API (input and output serializers and
+the views of every step), which reads best in one place."""
 
 import csv
 import io

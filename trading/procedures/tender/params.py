@@ -13,6 +13,8 @@ BL_28 = "招标投标法第二十八条 / Bidding Law art. 28"
 BL_37 = "招标投标法第三十七条 / Bidding Law art. 37"
 BL_46 = "招标投标法第四十六条 / Bidding Law art. 46"
 BL_47 = "招标投标法第四十七条 / Bidding Law art. 47"
+BL_40 = "招标投标法第四十条 / Bidding Law art. 40"
+BL_45 = "招标投标法第四十五条 / Bidding Law art. 45"
 BLR = "招标投标法实施条例第%s条 / Regulations on the Implementation of the Bidding Law art. %s"
 BLR_16 = BLR % ("十六", "16")
 BLR_22 = BLR % ("二十二", "22")
@@ -20,6 +22,17 @@ BLR_26 = BLR % ("二十六", "26")
 BLR_53 = BLR % ("五十三", "53")
 BLR_54 = BLR % ("五十四", "54")
 BLR_57 = BLR % ("五十七", "57")
+# Sources of rules that are not numbers of the rule set.
+BLR_34 = BLR % ("三十四", "34")
+BLR_44 = BLR % ("四十四", "44")
+BLR_51 = BLR % ("五十一", "51")
+BLR_55 = BLR % ("五十五", "55")
+# 工程建设项目施工招标投标办法 (七部委第30号令) art. 38: after a re-tender with still fewer than
+# three bidders, a project that needs approval may stop tendering with the approving body's consent.
+CONSTRUCTION_38 = ("工程建设项目施工招标投标办法第三十八条 / Measures for the Tendering of Construction "
+                   "Projects art. 38")
+TWO_ENVELOPES = ("DOMAIN.md §2：招标文件规定的，资格/技术标先开，通过者再开价格标 / DOMAIN.md §2: where the "
+                 "documents say so, the technical envelopes open first and prices only for those that pass")
 
 TITLE = "公开招标默认规则 / Open tender: built-in defaults"
 
