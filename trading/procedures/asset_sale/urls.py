@@ -1,0 +1,5 @@
+"""The asset sale's pages: its forms on a transaction's page, the live auction."""
+
+
+
+urlpatterns = []
