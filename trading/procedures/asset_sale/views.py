@@ -289,24 +289,26 @@ async def live_events(request, code):
 async def _events(auction_id):
     loop = asyncio.get_running_loop()
     stop = loop.time() + settings.LIVE_STREAM_SECONDS
-    sent, seen_local, next_poll, next_ping = None, None, 0.0, loop.time() + 15
-    while loop.time() < stop:
-        now = loop.time()
-        local = live.local_version(auction_id)
-        if local != seen_local or now >= next_poll:
-            seen_local, next_poll = local, now + settings.LIVE_POLL_SECONDS
-            version = await sync_to_async(auction_version)(auction_id)
-            if version != sent:
-                auction = await sync_to_async(auction_by_id)(auction_id)
-                state = await sync_to_async(auction_state)(auction)
-                sent = state["version"]
-                yield f"id: {sent}\nevent: state\ndata: {json.dumps(state)}\n\n"
-                if state["status"] == "ended":
-                    return
-        if now >= next_ping:
-            next_ping = now + 15
-            yield ": keep-alive\n\n"
-        await asyncio.sleep(live.WAKE_SECONDS)
+    sent, seen, next_ping = None, None, loop.time() + 15
+    async with live.watching(auction_id, auction_version):
+        while loop.time() < stop:
+            local = live.local_version(auction_id)
+            if local != seen:  # this process accepted a bid, or its watcher saw the version change
+                seen = local
+                state = await sync_to_async(_state)(auction_id)
+                if state["version"] != sent:
+                    sent = state["version"]
+                    yield f"id: {sent}\nevent: state\ndata: {json.dumps(state)}\n\n"
+                    if state["status"] == "ended":
+                        return
+            if loop.time() >= next_ping:
+                next_ping = loop.time() + 15
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(live.WAKE_SECONDS)
+
+
+def _state(auction_id):
+    return auction_state(auction_by_id(auction_id))
 
 
 def live_url(obj):
