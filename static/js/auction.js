@@ -35,10 +35,12 @@
     var amount = $("amount");
     if (amount && document.activeElement !== amount) { amount.value = state.next_minimum; }
     var rows = state.history.map(function (h) {
-      var cells = [h.seq, h.bidder].concat(withNames ? [names[h.bidder] || ""] : []).concat([h.amount, h.accepted_at]);
+      var cells = [[h.seq, "num"], [h.bidder, ""]].concat(withNames ? [[names[h.bidder] || "", ""]] : [])
+        .concat([[h.amount, "num"], [localTime(parseTs(h.accepted_at)) + "." + h.accepted_at.slice(20, 23), ""]]);
       return "<tr>" + cells.map(function (c) {
         var td = document.createElement("td");
-        td.textContent = c;
+        td.textContent = c[0];
+        if (c[1]) { td.className = c[1]; }
         return td.outerHTML;
       }).join("") + "</tr>";
     });

@@ -126,8 +126,10 @@ def test_the_event_stream_sends_the_state_and_each_change(sw, settings):
     chunks = async_to_sync(collect)()  # its database reads run in this thread (the test's transaction)
     states = [json.loads(c.split("data: ", 1)[1]) for c in chunks if c.startswith("id:")]
     assert states and states[0]["status"] == "running" and states[0]["next_minimum"] == "320000.00"
+    # Under WSGI (this test client; a misrouted proxy): one event and a reconnect, no held thread.
     stream = client_for(None).get(f"/live/{sw.tx.code}/events/")
     assert stream.status_code == 200 and stream["Content-Type"] == "text/event-stream"
+    assert stream.content.decode().startswith("retry: 2000\n") and "event: state" in stream.content.decode()
 
 
 def test_every_role_reads_the_transaction_page_at_every_stage_without_error(sw):

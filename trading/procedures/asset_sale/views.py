@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -282,6 +283,12 @@ async def live_events(request, code):
     every 15 s to keep proxies from closing the stream, until the auction has ended or
     the stream is LIVE_STREAM_SECONDS old (the browser reconnects by itself)."""
     _obj, auction = await sync_to_async(_auction_or_404)(code)
+    if not isinstance(request, ASGIRequest):
+        # Served by WSGI (a misrouted proxy, the test server): one event and a reconnect
+        # in 2 s, so that a stream never holds a worker thread (docs/deploy.md).
+        state = await sync_to_async(_state)(auction.pk)
+        return HttpResponse(f"retry: 2000\nid: {state['version']}\nevent: state\ndata: {json.dumps(state)}\n\n",
+                            content_type="text/event-stream", headers={"Cache-Control": "no-cache"})
     return StreamingHttpResponse(_events(auction.pk), content_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -308,7 +315,8 @@ async def _events(auction_id):
 
 
 def _state(auction_id):
-    return auction_state(auction_by_id(auction_id))
+    auction = auction_by_id(auction_id)
+    return auction_state(auction) if auction else {"version": None, "status": "ended"}
 
 
 def live_url(obj):
