@@ -7,7 +7,15 @@ from datetime import timedelta
 import pytest
 
 from bidding.models import Auction
-from tests.test_hostile_input import BAD_IDS, BAD_ID_TEXT, BAD_TEXT, api, browser, page_refused, refused
+from tests.test_hostile_input import (
+    BAD_ID_TEXT,
+    BAD_IDS,
+    BAD_TEXT,
+    api,
+    browser,
+    page_refused,
+    refused,
+)
 from tests.trading.asset_sale_world import (
     MONDAY,
     appraise,

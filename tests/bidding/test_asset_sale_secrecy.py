@@ -18,7 +18,15 @@ from rest_framework.authtoken.models import Token
 from bidding.models import Auction
 from bidding.services.auctions import auction_bid
 from ledger.sequencer import ledger_run_sequencer
-from tests.trading.asset_sale_world import MONDAY, appraise, disclose, make_sale_world, record, register, settle
+from tests.trading.asset_sale_world import (
+    MONDAY,
+    appraise,
+    disclose,
+    make_sale_world,
+    record,
+    register,
+    settle,
+)
 from trading import clock
 from trading.procedures.asset_sale import services
 

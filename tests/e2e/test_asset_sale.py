@@ -11,10 +11,17 @@ import pytest
 from django.test import Client
 
 from bidding.models import Auction
-from tests.trading.asset_sale_world import MONDAY, appraise, close_disclosure, disclose, make_sale_world, register
-from trading import clock
 from tests.test_embedded_server import ROOT, answers, free_port, wait_for
 from tests.test_live_server import database_url
+from tests.trading.asset_sale_world import (
+    MONDAY,
+    appraise,
+    close_disclosure,
+    disclose,
+    make_sale_world,
+    register,
+)
+from trading import clock
 from trading.procedures.asset_sale import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("ledger_transactional_db")]
