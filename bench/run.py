@@ -4,7 +4,7 @@ a missed target is reported, not raised.
 
     python bench/run.py [--quick] [--only NAME ...]
 
-NAME: recording, sequencing, verify_offline, proofs, deadline_spike. See bench/README.md.
+NAME: recording, sequencing, verify_offline, proofs, deadline_spike, auction_live. See bench/README.md.
 """
 
 import argparse
@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable 
 
 from bench import common  # noqa: E402
 
-BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs", "deadline_spike")
+BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs", "deadline_spike", "auction_live")
 TARGETS = {
     "recording": ">= 0.8",
     "sequencing": ">= 3x",
@@ -33,6 +33,7 @@ TARGETS = {
     "deadline_spike": "0 lost, 0 errors",
     "spike_lost_quotes": "= 0",
     "spike_server_errors": "= 0",
+    "auction_live": "0 lost, 0 5xx, 0 out-of-order",
 }
 
 
@@ -51,7 +52,7 @@ def main(argv=None):
     interrupted = False
     try:
         # verify_offline needs nothing; deadline_spike makes its own database (embedded mode).
-        if set(selected) - {"verify_offline", "deadline_spike"}:
+        if set(selected) - {"verify_offline", "deadline_spike", "auction_live"}:
             session.open()
         lag = None
         for name in selected:
@@ -78,6 +79,10 @@ def main(argv=None):
                     from bench import deadline_spike
 
                     results.extend(deadline_spike.run(session, args.quick))
+                elif name == "auction_live":
+                    from bench import auction_live
+
+                    results.extend(auction_live.run(session, args.quick))
             except KeyboardInterrupt:
                 raise
             except Exception as exc:
