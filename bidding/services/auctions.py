@@ -122,6 +122,10 @@ def auction_bid(*, auction, company, amount, user, idempotency_key: str = "") ->
         if auction.ended_at is not None:
             raise RuleViolation(_("the auction has ended (%(source)s)") % {"source": AUCTION_RULES},
                                 rule="auction.ended")
+        tx = Transaction.objects.get(pk=auction.transaction_id).as_procedure()
+        if not tx.is_live():  # suspended by a supervisor, or ended: no bids meanwhile
+            raise StageConflict(_("%(code)s is at stage “%(stage)s”: no bids are received now")
+                                % {"code": tx.code, "stage": tx.stage_label()}, stage=tx.stage)
         if received < auction.starts_at:
             raise RuleViolation(_("the auction starts at %(start)s (%(source)s)")
                                 % {"start": _local(auction.starts_at), "source": AUCTION_RULES},
@@ -155,7 +159,6 @@ def auction_bid(*, auction, company, amount, user, idempotency_key: str = "") ->
             submitted_by=user, idempotency_key=key)
         Auction.objects.filter(pk=auction.pk).update(current_price=amount, leader=bidder, bid_count=bid.seq,
                                                     ends_at=bid.ends_at, version=auction.version + 1)
-        tx = Transaction.objects.only("code").get(pk=auction.transaction_id)
         ledger_record(kind="auction.bid", subject=tx.code, actor=ledger_actor("bidder", f"No. {bidder.number}"),
                       data={"round": auction.procedure_round, "seq": bid.seq, "bidder": bidder.number,
                             "amount": f"{amount:.2f}", "received_at": format_ts(received),

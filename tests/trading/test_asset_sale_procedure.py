@@ -293,3 +293,19 @@ def test_registration_rules_before_the_close(sw):
     # Nothing before the close named or counted the buyers.
     before = [e for e in entries(sw.tx.code) if e["data"].get("action") != "close_unsold"]
     assert company.name not in json.dumps(before, ensure_ascii=False)
+
+
+def test_a_suspended_auction_receives_no_bids(sw):
+    appraise(sw)
+    disclose(sw)
+    register(sw, 0)
+    register(sw, 1)
+    close_disclosure(sw)
+    services.asset_start_auction(code=sw.tx.code, user=sw.world.clerk)
+    transaction_transition(code=sw.tx.code, action="suspend", user=sw.world.supervisor, reason="接到举报")
+    user, company = sw.buyers[0]
+    with pytest.raises(StageConflict, match="no bids"):
+        auction_bid(auction=Auction.objects.get(transaction=sw.tx), company=company, amount="320000.00", user=user)
+    transaction_transition(code=sw.tx.code, action="resume", user=sw.world.supervisor)
+    assert auction_bid(auction=Auction.objects.get(transaction=sw.tx), company=company, amount="320000.00",
+                       user=user).seq == 1

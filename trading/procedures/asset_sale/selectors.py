@@ -68,7 +68,7 @@ def sale_overview(tx, user):
         "my_bidders": bidder_of(auction, user),
         "bidder_names": {b.number: b.company.name for b in auction.bidders.select_related("company")}
         if auction and staff else None,
-        "deal": record if record.pk and record.deal_at else None,
+        "deal": record if record.pk and record.deal_at and not record.defaulted_at else None,
         "result_published": milestone_reached(tx, Milestone.RESULT_PUBLISHED),
     }
     return overview
