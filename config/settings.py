@@ -292,7 +292,7 @@ EMBEDDED_TICK_SECONDS = float(os.environ.get("EMBEDDED_TICK_SECONDS", "1"))
 # Live pages (the online auction, docs/deploy.md "Live pages"): how often an event stream
 # reads the auction's version when the change happened in another process, and how long
 # one stream lasts before the browser reconnects.
-LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.25"))
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.1"))
 LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", "600"))
 
 # --- REST API -------------------------------------------------------------------------------

@@ -101,6 +101,14 @@ def auction_bid(*, auction, company, amount, user, idempotency_key: str = "") ->
     received = clock.now()
     amount = parse_yuan(amount, field=_("bid"))
     key = _clean_key(idempotency_key)
+    if not key or not AuctionBid.objects.filter(auction_id=auction.pk, bidder__company=company,
+                                                idempotency_key=key).exists():
+        # Prices only go up: a bid already below the minimum is refused without queueing
+        # for the lock (when 50 bidders race one amount, most are refused here). A replay
+        # of an accepted bid (same key) is answered under the lock below.
+        current = Auction.objects.filter(pk=auction.pk).values_list("current_price", "increment").first()
+        if current and current[0] is not None and amount < current[0] + current[1]:
+            _too_low(Auction.objects.get(pk=auction.pk), amount)
     with db_transaction.atomic():
         auction = Auction.objects.select_for_update().filter(pk=auction.pk).first()
         if auction is None:
@@ -138,16 +146,7 @@ def auction_bid(*, auction, company, amount, user, idempotency_key: str = "") ->
             raise RuleViolation(_("your bid of %(amount)s yuan is already the highest: wait for another bid "
                                   "(%(source)s)") % {"amount": f"{auction.current_price:,.2f}",
                                                      "source": AUCTION_RULES}, rule="auction.already_leading")
-        minimum = auction.starting_price if auction.current_price is None else \
-            auction.current_price + auction.increment
-        if amount < minimum:
-            raise RuleViolation(_("a bid is at least %(minimum)s yuan now (%(what)s); given %(amount)s (%(source)s)")
-                                % {"minimum": f"{minimum:,.2f}", "amount": f"{amount:,.2f}",
-                                   "what": _("the starting price") if auction.current_price is None else
-                                   _("the current price %(price)s plus the increment %(increment)s")
-                                   % {"price": f"{auction.current_price:,.2f}",
-                                      "increment": f"{auction.increment:,.2f}"},
-                                   "source": AUCTION_RULES}, rule="auction.increment")
+        _too_low(auction, amount)
         last = AuctionBid.objects.filter(auction=auction).order_by("-seq").values_list("accepted_at", flat=True).first()
         accepted = clock.now()
         if last is not None and accepted <= last:
@@ -166,6 +165,18 @@ def auction_bid(*, auction, company, amount, user, idempotency_key: str = "") ->
         db_transaction.on_commit(lambda: live.auction_changed(auction.pk))
     bid.replayed = False
     return bid
+
+
+def _too_low(auction, amount):
+    """Refuse `amount` if it is below the auction's minimum now (auction.increment)."""
+    minimum = auction.starting_price if auction.current_price is None else auction.current_price + auction.increment
+    if amount < minimum:
+        raise RuleViolation(_("a bid is at least %(minimum)s yuan now (%(what)s); given %(amount)s (%(source)s)")
+                            % {"minimum": f"{minimum:,.2f}", "amount": f"{amount:,.2f}",
+                               "what": _("the starting price") if auction.current_price is None else
+                               _("the current price %(price)s plus the increment %(increment)s")
+                               % {"price": f"{auction.current_price:,.2f}", "increment": f"{auction.increment:,.2f}"},
+                               "source": AUCTION_RULES}, rule="auction.increment")
 
 
 def closing_due(auction, now=None) -> bool:
