@@ -6,7 +6,11 @@ offers and their opening are bidding's (api/sealed.py). Submissions that may be 
 take an idempotency key (the `Idempotency-Key` header or the `idempotency_key` field): a
 bid repeated with the same key answers 200 with the bid already accepted; a registration
 is one per company and round, so repeating it answers 200 with the same registration.
-Every answer has an output serializer (OpenAPI)."""
+Every answer has an output serializer (OpenAPI).
+
+Why this module is long: it is the procedure's whole API, every step's input and output
+serializers next to its view, so that a step's contract (what OpenAPI publishes) reads in
+one place, as in the inquiry's api.py."""
 
 from django.urls import path
 from django.utils import timezone
