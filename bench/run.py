@@ -4,7 +4,8 @@ a missed target is reported, not raised.
 
     python bench/run.py [--quick] [--only NAME ...]
 
-NAME: recording, sequencing, verify_offline, proofs, deadline_spike, tender_spike, tender_scoring. See bench/README.md.
+NAME: recording, sequencing, verify_offline, proofs, deadline_spike, tender_spike, tender_scoring,
+auction_live. See bench/README.md.
 """
 
 import argparse
@@ -23,7 +24,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable 
 from bench import common  # noqa: E402
 
 BENCHMARKS = ("recording", "sequencing", "verify_offline", "proofs", "deadline_spike", "tender_spike",
-              "tender_scoring")
+              "tender_scoring", "auction_live")
 TARGETS = {
     "recording": ">= 0.8",
     "sequencing": ">= 3x",
@@ -36,6 +37,7 @@ TARGETS = {
     "spike_server_errors": "= 0",
     "tender_spike": "0 lost, 0 errors",
     "tender_scoring": "< 1 s",
+    "auction_live": "0 lost, 0 5xx, 0 out-of-order",
 }
 
 
@@ -54,7 +56,7 @@ def main(argv=None):
     interrupted = False
     try:
         # verify_offline needs nothing; deadline_spike makes its own database (embedded mode).
-        if set(selected) - {"verify_offline", "deadline_spike", "tender_spike", "tender_scoring"}:
+        if set(selected) - {"verify_offline", "deadline_spike", "tender_spike", "tender_scoring", "auction_live"}:
             session.open()
         lag = None
         for name in selected:
@@ -89,6 +91,10 @@ def main(argv=None):
                     from bench import tender_scoring
 
                     results.extend(tender_scoring.run(session, args.quick))
+                elif name == "auction_live":
+                    from bench import auction_live
+
+                    results.extend(auction_live.run(session, args.quick))
             except KeyboardInterrupt:
                 raise
             except Exception as exc:

@@ -21,6 +21,9 @@ ENTRY_LABELS = {
     "challenge.filed": gettext_noop("challenge filed"),
     "challenge.answered": gettext_noop("challenge answered"),
     "company.changed": gettext_noop("supplier record changed"),
+    "auction.opened": gettext_noop("online auction opened"),
+    "auction.bid": gettext_noop("auction bid accepted"),
+    "auction.ended": gettext_noop("online auction ended"),
 }
 
 

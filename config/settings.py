@@ -310,6 +310,12 @@ else:
 # A dotted path to a class with send(user, text), or empty: no SMS.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
 
+# Live pages (the online auction, docs/deploy.md "Live pages"): how often an event stream
+# reads the auction's version when the change happened in another process, and how long
+# one stream lasts before the browser reconnects.
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.1"))
+LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", "600"))
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

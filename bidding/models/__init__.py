@@ -1,7 +1,8 @@
 """Models of the bidding domain, procedure-neutral: suppliers and pools, draws, bid rounds
 with their admissions, opening keys and custodians, sealed offers and their opening,
-evaluation (panels, assessments, scores, awards), challenges, contracts and acceptances."""
+auctions, evaluation (panels, assessments, scores, awards), challenges, contracts and acceptances."""
 
+from .auctions import Auction, AuctionBid, AuctionBidder, AuctionOutcome
 from .bids import Bid, BidStatus, Opening, OpeningRecord
 from .companies import Company, Conflict, ExpertPoolEntry, SupplierPoolEntry
 from .draws import Draw, DrawPurpose
@@ -21,6 +22,10 @@ from .rounds import (
 __all__ = [
     "Acceptance",
     "Admission",
+    "Auction",
+    "AuctionBid",
+    "AuctionBidder",
+    "AuctionOutcome",
     "AdmissionMethod",
     "AdmissionRule",
     "Assessment",
