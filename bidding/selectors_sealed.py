@@ -133,6 +133,14 @@ def live_bid_count(bid_round) -> int:
 
 # --- a bidder's own admissions and offers ---------------------------------------------------
 
+def parties_secret(transaction) -> bool:
+    """Who takes part is secret while a bid round of the transaction's current round still
+    receives offers (neither closed nor cancelled): a challenge filed then (a tender's
+    objection to the documents) does not name its party on any page, to-do or notice."""
+    return BidRound.objects.filter(transaction_id=transaction.pk, procedure_round=transaction.round,
+                                   closed_at__isnull=True, cancelled=False).exists()
+
+
 def representing_since(user, company):
     """When `user` became a representative of `company` (None if it is not one)."""
     if user is None or not getattr(user, "is_authenticated", False):

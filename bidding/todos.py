@@ -17,6 +17,7 @@ from trading.registry import Todo
 from trading.services.milestones import milestone_reached
 
 from .models import Admission, Bid, BidStatus, Challenge, CustodianShare, Opening, PanelMember
+from .selectors_sealed import parties_secret
 
 
 def bidding_todos(user, transactions) -> list[Todo]:
@@ -61,7 +62,9 @@ def bidding_todos(user, transactions) -> list[Todo]:
     for challenge in Challenge.objects.filter(transaction_id__in=codes, answered_at__isnull=True):
         tx = codes[challenge.transaction_id]
         if tx.station_id in clerk_stations:
-            todos.append(Todo(transaction=tx, label=_("answer the challenge of %(company)s") % {
-                "company": challenge.company.name}, link=reverse("transaction-detail", args=[tx.code]),
-                rule=_("a challenge pauses the procedure until it is answered")))
+            label = (_("answer the objection of a registered party (secret until the deadline)")
+                     if parties_secret(tx) else
+                     _("answer the challenge of %(company)s") % {"company": challenge.company.name})
+            todos.append(Todo(transaction=tx, label=label, link=reverse("transaction-detail", args=[tx.code]),
+                              rule=_("a challenge pauses the procedure until it is answered")))
     return todos

@@ -352,6 +352,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocumentPurposeEnum": "trading.models.documents.DocumentPurpose",
         "DrawPurposeEnum": "bidding.models.draws.DrawPurpose",
+        # Three procedures' fields named "method": one schema name each.
+        "TenderEvaluationMethodEnum": "trading.procedures.tender.records.EvaluationMethod",
+        "TenderSecurityMethodEnum": "trading.procedures.tender.records.SecurityMethod",
+        "AssetSaleCompetitionMethodEnum": "trading.procedures.asset_sale.records.CompetitionMethod",
     },
 }
 

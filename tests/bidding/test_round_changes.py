@@ -27,7 +27,7 @@ from trading.models import Role
 
 from .test_sealed_support import AFTER, BEFORE, DEADLINE, fast_scrypt, quoting_round, recorded  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 CLERK = ledger_actor("clerk", "王明")
 DOCS = "ab" * 32
 
