@@ -142,3 +142,9 @@ def test_secrets_are_never_kept_for_the_page(rf, world):
     request.session = {}
     prg.refuse(request, InvalidInput("no"), to="/y/", form="f")
     assert request.session[prg.SESSION_KEY]["posted"] == {"reason": ["为何"]}
+
+
+def test_a_repeated_form_s_name_is_fit_for_an_anchor_whatever_was_posted():
+    assert prg.form_name("assess", "ab12" * 20) == "assess_" + "ab12" * 4
+    assert prg.form_name("answer", '7"><script>\r\n#x') == "answer_7scriptx"
+    assert prg.form_name("answer", None) == "answer_"

@@ -88,6 +88,13 @@ class Typed(dict):
         return QueryDict()
 
 
+def form_name(prefix, value):
+    """The name of one of a page's repeated forms (one per quote, objection, registration):
+    `prefix` and the first 16 letters and digits of the record it is for, as posted (a form's
+    name goes into the page's anchors and the session, whatever was posted)."""
+    return f"{prefix}_{''.join(c for c in str(value or '') if c.isascii() and c.isalnum())[:16]}"
+
+
 def _resolve_field(keys, fields, posted_names):
     """(form field name, HTML id) of the field an error concerns (`keys`: the error's
     `field` and its rule), or (None, None)."""
@@ -229,5 +236,5 @@ def refused_to(page, form, *, anchor=None, fields=None, drop=()):
     return decorate
 
 
-__all__ = ["Field", "MAX_AGE", "NEVER_KEPT", "Refusal", "SeeOther", "refill", "refuse", "refused_to", "refusal",
-           "run", "template_context"]
+__all__ = ["Field", "MAX_AGE", "NEVER_KEPT", "Refusal", "SeeOther", "form_name", "refill", "refuse", "refused_to",
+           "refusal", "run", "template_context"]

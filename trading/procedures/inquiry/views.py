@@ -85,12 +85,6 @@ def _parse_local_datetime(value, label, field):
     return timezone.make_aware(naive, timezone.get_default_timezone())
 
 
-def _suffix(value):
-    """A record number or a commitment as posted, fit for a form's name (one form per
-    quote or challenge on the page): its first 16 letters and digits."""
-    return "".join(c for c in str(value or "") if c.isascii() and c.isalnum())[:16]
-
-
 # The panel's fields whose HTML id is not id_<name>, or which the services name otherwise.
 NOTICE_FIELDS = {
     "deadline": prg.Field("id_deadline", "inquiry.quote_period"),
@@ -133,7 +127,7 @@ def draw_announce(request, code):
         announce(code=obj.code, user=request.user, count=request.POST.get("count"))
         return _("Draw announced: it is performed with the next signed checkpoint, within seconds.")
 
-    return _run(request, code, f"draw_{_suffix(request.POST.get('purpose'))}", call,
+    return _run(request, code, prg.form_name("draw", request.POST.get("purpose")), call,
                 {"count": prg.Field("id_draw_count", gettext_lazy("number of experts"),
                                     gettext_lazy("number of suppliers"))})
 
@@ -178,7 +172,7 @@ def assess(request, code):
                                    responsive=responsive == "yes", reason=request.POST.get("reason", ""))
         return _("Assessment saved.")
 
-    form = f"assess_{_suffix(request.POST.get('commitment'))}"
+    form = prg.form_name("assess", request.POST.get("commitment"))
     return _run(request, code, form, call, {
         "responsive": prg.Field(f"id_{form}_yes"),
         "reason": prg.Field(f"id_{form}_reason", gettext_lazy("reason"))})
@@ -206,7 +200,7 @@ def challenge(request, code):
 @login_required
 @require_POST
 def answer_challenge(request, code):
-    form = f"answer_{_suffix(request.POST.get('challenge'))}"
+    form = prg.form_name("answer", request.POST.get("challenge"))
     return _run(request, code, form, lambda obj: services.challenge_answer(
         code=obj.code, user=request.user, challenge_id=request.POST.get("challenge"),
         answer=request.POST.get("answer", "")) and _("Answer recorded and published."),
