@@ -222,10 +222,11 @@ def test_pages_refuse_bad_input_with_the_page_again(tw):
     clerk = browser(tw.world.clerk)
     base = f"/work/transactions/{tw.tx.code}/tender"
     for value in ["", "tomorrow", "2026-13-40T25:00", "\x01"]:
-        page_refused(clerk.post(f"{base}/notice/", {"deadline": value, "documents_until": value,
-                                                    "method": "lowest_price", "qualifications": "x"}))
-    page_refused(clerk.post(f"{base}/notice/", {"deadline": "2026-12-30T09:00", "documents_until": "2026-11-09T09:00",
-                                                "method": "scoring", "weight_price": "x", "qualifications": "x"}))
+        page_refused(clerk, clerk.post(f"{base}/notice/", {"deadline": value, "documents_until": value,
+                                                           "method": "lowest_price", "qualifications": "x"}))
+    page_refused(clerk, clerk.post(f"{base}/notice/", {"deadline": "2026-12-30T09:00",
+                                                       "documents_until": "2026-11-09T09:00", "method": "scoring",
+                                                       "weight_price": "x", "qualifications": "x"}))
     assert stage_of(tw) == "registered"
     issue_notice(tw)
     user, company = tw.bidders[0]
@@ -235,17 +236,16 @@ def test_pages_refuse_bad_input_with_the_page_again(tw):
         assert response.status_code in (400, 404), response.status_code
     bidder.post(f"{base}/bid/", {"company": company.pk, "action": "register"})
     for price in ["", "abc", "-1", "0", "1e9", "1.001", "9" * 40, "\x00"]:
-        response = bidder.post(f"{base}/bid/", {"company": company.pk, "action": "price", "price": price})
-        assert response.status_code == 400 and b'role="alert"' in response.content, price
+        page_refused(bidder, bidder.post(f"{base}/bid/", {"company": company.pk, "action": "price", "price": price}))
     for action in ["", "bribe", "\x00"]:
-        assert bidder.post(f"{base}/bid/", {"company": company.pk, "action": action}).status_code == 400
+        page_refused(bidder, bidder.post(f"{base}/bid/", {"company": company.pk, "action": action}))
     for commitment in ["", "x", "0" * 64, "\x00", "ab" * 500]:
         assert bidder.get(f"{base}/receipt/", {"commitment": commitment}).status_code in (400, 404)
     for url in (f"{base}/technical/{HUGE}/", f"/tenders/{tw.tx.code}/documents/{HUGE}/",
                 "/tenders/JY-1999-0001/documents/1/", f"{base}/scoring/?format=xlsx"):
         assert bidder.get(url).status_code in (400, 404), url
-    page_refused(clerk.post(f"{base}/clarify/", {"text": "\x07"}))
-    page_refused(clerk.post(f"{base}/security/", {"company": company.pk, "amount": "x", "method": "transfer",
-                                                  "date": "2026-13-01"}))
-    page_refused(bidder.post(f"{base}/object/", {"company": "x", "text": "异议"}))
+    page_refused(clerk, clerk.post(f"{base}/clarify/", {"text": "\x07"}))
+    page_refused(clerk, clerk.post(f"{base}/security/", {"company": company.pk, "amount": "x", "method": "transfer",
+                                                         "date": "2026-13-01"}))
+    page_refused(bidder, bidder.post(f"{base}/object/", {"company": "x", "text": "异议"}))
     assert Bid.objects.filter(company=company).count() == 0 and stage_of(tw) == "tendering"

@@ -13,6 +13,7 @@ from django.test import Client
 
 from bidding.models import Bid
 from bidding.selectors_sealed import round_of
+from tests.refusals import refused_to_page
 from tests.trading.tender_world import (
     MONDAY,
     assess_all,
@@ -67,9 +68,10 @@ def test_the_clerk_issues_the_notice_on_its_page_and_a_refusal_keeps_what_was_ty
     form = {"deadline": local(now + timedelta(days=10)), "documents_until": local(now + timedelta(days=6)),
             "method": "lowest_price", "qualifications": "市政三级", "security": "9000.00",
             "supervisor": tw.world.supervisor.pk, "purchaser_rep": tw.world.purchaser.pk, "expected_stage": "registered"}
-    refused = clerk.post(f"/work/transactions/{tw.tx.code}/tender/notice/", form)
-    assert refused.status_code == 422 and "at least 20 days" in refused.content.decode()
-    assert "市政三级" in refused.content.decode()
+    refused = refused_to_page(clerk, clerk.post(f"/work/transactions/{tw.tx.code}/tender/notice/", form),
+                              f"/work/transactions/{tw.tx.code}/", anchor="form-notice").content.decode()
+    assert "at least 20 days" in refused and 'id="id_deadline-error"' in refused
+    assert "市政三级" in refused
     form["deadline"] = local(deadlines.at_least_days(tw.tx, now, 20) + timedelta(hours=1))
     assert clerk.post(f"/work/transactions/{tw.tx.code}/tender/notice/", form).status_code == 302
     assert refresh(tw).stage == "tendering"
@@ -94,8 +96,8 @@ def test_a_bidder_registers_bids_replaces_withdraws_and_confirms_on_its_page(tw)
     assert client.post(url, {"company": company.pk, "action": "price", "price": "438,000.00",
                              "idempotency_key": key}).status_code == 302  # a double click: the same bid
     assert Bid.objects.filter(company=company).count() == 1
-    assert client.post(url, {"company": company.pk, "action": "price", "price": "1e9",
-                             "idempotency_key": "k2"}).status_code == 400
+    refused_to_page(client, client.post(url, {"company": company.pk, "action": "price", "price": "1e9",
+                                              "idempotency_key": "k2"}), anchor="form-price")
     assert client.post(url, {"company": company.pk, "action": "price", "price": "437000.00",
                              "idempotency_key": "k3"}).status_code == 302
     first, second = Bid.objects.filter(company=company).order_by("pk")
@@ -107,7 +109,7 @@ def test_a_bidder_registers_bids_replaces_withdraws_and_confirms_on_its_page(tw)
     assert second.status == "withdrawn"
     assert client.get(f"/work/transactions/{tw.tx.code}/tender/receipt/?commitment={second.commitment}"
                       "&kind=withdrawal").status_code == 200
-    assert client.post(url, {"company": company.pk, "action": "nonsense"}).status_code == 400
+    refused_to_page(client, client.post(url, {"company": company.pk, "action": "nonsense"}))
     other = tw.bidders[1][1]
     assert client.post(f"/work/transactions/{tw.tx.code}/tender/bid/", {"company": other.pk,
                                                                        "action": "register"}).status_code == 404
@@ -123,7 +125,9 @@ def test_two_envelopes_on_the_bid_page_and_the_committee_reads_the_technical_doc
     assert client.post(url, {"company": company.pk, "action": "technical", "file": upload,
                              "idempotency_key": "t1"}).status_code == 302
     bad = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
-    assert client.post(url, {"company": company.pk, "action": "technical", "file": bad}).status_code == 400
+    refused = refused_to_page(client, client.post(url, {"company": company.pk, "action": "technical", "file": bad}),
+                              url, anchor="form-technical").content.decode()
+    assert 'id="id_technical_file-error"' in refused and "Choose the file again" in refused
     client.post(url, {"company": company.pk, "action": "price", "price": "438000.00", "idempotency_key": "p1"})
     for index in (1, 2):
         bid(tw, index)

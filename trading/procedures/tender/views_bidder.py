@@ -1,13 +1,14 @@
 """The bidder's pages of the tender: its bid page (register, bid, technical documents,
 replace, withdraw, confirm after a change, receipts, a live countdown), its receipts as
 signed notes to keep, and its objections. No company identifier is in a path: the company
-is a form or query field (the access log records paths)."""
+is a form or query field (the access log records paths). A refused form answers 303 to its
+page (trading/views/prg.py); a price is never kept for the page (docs/sealed-bids.md)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,14 +16,15 @@ from bidding import crypto
 from bidding import selectors_sealed as sel
 from trading import clock
 from trading import selectors as trading_selectors
-from trading.errors import DomainError, InvalidInput, NotFound
+from trading.errors import InvalidInput
 from trading.text import clean_id
+from trading.views import prg
 from trading.views.work import visible_or_404
 
 from . import selectors
 from .records import TenderStage
 from .services import awarding, bids, changes, opening
-from .views import STATUS, run_step
+from .views import run_form
 
 
 @login_required
@@ -41,10 +43,12 @@ def object_(request, code):
                text=request.POST.get("text", ""))
         return _("Objection raised. The station answers it; the procedure waits until then.")
 
-    return run_step(request, code, "object", call)
+    return run_form(request, code, "object", call, {
+        "company": prg.Field("id_object_company", gettext_lazy("company"), gettext_lazy("supplier")),
+        "text": prg.Field("id_object_text", gettext_lazy("challenge"))})
 
 
-def _bid_context(request, tx, company, **extra):
+def _bid_context(request, tx, company):
     bid_round = sel.round_of(tx)
     overview = selectors.tender_overview(tx, request.user)
     now = clock.now()
@@ -57,8 +61,7 @@ def _bid_context(request, tx, company, **extra):
             "any_live": any(live.values()),
             "remaining_ms": remaining, "idempotency_key": crypto.random_token(),
             "history": [b for b in overview["my_bids"] if company is None or b.company_id == company.pk],
-            "to_confirm": [b for b in overview["to_confirm"] if company is None or b.company_id == company.pk],
-            **extra}
+            "to_confirm": [b for b in overview["to_confirm"] if company is None or b.company_id == company.pk]}
 
 
 def _my_company(request, value):
@@ -69,6 +72,38 @@ def _my_company(request, value):
         return request.user.companies.filter(pk=clean_id(value, field=_("company"))).first()
     except InvalidInput:
         return None
+
+
+def _register(request, tx, company):
+    bids.tender_register(code=tx.code, user=request.user, company=company)
+    return _("Registered: you have the tender documents and may bid until the deadline.")
+
+
+def _price(request, tx, company):
+    bids.tender_bid_price(code=tx.code, user=request.user, company=company, price=request.POST.get("price", ""),
+                          idempotency_key=request.POST.get("idempotency_key", ""))
+    return _("Your sealed bid was received. Keep the receipt.")
+
+
+def _technical(request, tx, company):
+    bids.tender_bid_technical(code=tx.code, user=request.user, company=company, upload=request.FILES.get("file"),
+                              idempotency_key=request.POST.get("idempotency_key", ""))
+    return _("Your technical envelope was received. Keep the receipt.")
+
+
+def _withdraw(request, tx, company):
+    bids.tender_bid_withdraw(code=tx.code, user=request.user, company=company)
+    return _("Your bid is withdrawn. Keep the withdrawal receipt.")
+
+
+def _confirm(request, tx, company):
+    bids.tender_bid_confirm(code=tx.code, user=request.user, company=company)
+    return _("Your bid is confirmed under the changed documents. Keep the confirmation receipt.")
+
+
+# The bid page's forms, by their `action`: each is also the form's name (`#form-<action>`).
+BID_STEPS = {"register": _register, "price": _price, "technical": _technical, "withdraw": _withdraw,
+             "confirm": _confirm}
 
 
 @login_required
@@ -86,34 +121,19 @@ def bid_page(request, code):
         if company is None:
             raise Http404(_("choose a company you represent"))
         action = request.POST.get("action", "")
-        key = request.POST.get("idempotency_key", "")
-        try:
-            if action == "register":
-                bids.tender_register(code=tx.code, user=request.user, company=company)
-                done = _("Registered: you have the tender documents and may bid until the deadline.")
-            elif action == "price":
-                bids.tender_bid_price(code=tx.code, user=request.user, company=company,
-                                      price=request.POST.get("price", ""), idempotency_key=key)
-                done = _("Your sealed bid was received. Keep the receipt.")
-            elif action == "technical":
-                bids.tender_bid_technical(code=tx.code, user=request.user, company=company,
-                                          upload=request.FILES.get("file"), idempotency_key=key)
-                done = _("Your technical envelope was received. Keep the receipt.")
-            elif action == "withdraw":
-                bids.tender_bid_withdraw(code=tx.code, user=request.user, company=company)
-                done = _("Your bid is withdrawn. Keep the withdrawal receipt.")
-            elif action == "confirm":
-                bids.tender_bid_confirm(code=tx.code, user=request.user, company=company)
-                done = _("Your bid is confirmed under the changed documents. Keep the confirmation receipt.")
-            else:
+        step = BID_STEPS.get(action)
+
+        def call():
+            if step is None:
                 raise InvalidInput(_("choose what to do: register, bid, withdraw or confirm"), field="action")
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-        except DomainError as exc:
-            context = _bid_context(request, tx, company, error=exc.message, posted=request.POST)
-            return render(request, "tender/bid.html", context, status=STATUS.get(exc.code, 400))
-        messages.success(request, done)
-        return redirect(f"{request.path}?company={company.pk}")
+            return step(request, tx, company)
+
+        form = action if step else "bid"
+        hidden = prg.Field(f"form-{form}")  # the form's own inputs, hidden: its anchor
+        return prg.run(request, call, page=f"{request.path}?company={company.pk}", form=form, fields={
+            "price": prg.Field("id_price", gettext_lazy("price")),
+            "file": prg.Field("id_technical_file", gettext_lazy("file name")),
+            "company": hidden, "idempotency_key": hidden, "action": hidden})
     return render(request, "tender/bid.html", _bid_context(request, tx, company))
 
 
