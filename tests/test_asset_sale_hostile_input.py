@@ -1,6 +1,7 @@
-"""Bad input at every asset sale step, through the API and the pages: each refused with a
-4xx that says what is wrong (the rule, where one refuses it), never a 500, and the stage
-stays where it was."""
+"""Bad input at every asset sale step, through the API and the pages: each refused saying
+what is wrong (the rule, where one refuses it), by the API with a 4xx, by a page form with
+303 to its page showing it (Post/Redirect/Get), never a 500, and the stage stays where it
+was."""
 
 from datetime import timedelta
 
@@ -117,20 +118,20 @@ def test_page_forms_refuse_bad_input_with_the_reason_shown(sw):
     seller, clerk = browser(sw.world.purchaser), browser(sw.world.clerk)
     base = f"/work/transactions/{sw.tx.code}/asset-sale/"
     for value in ["abc", "-1", "", "\x00"]:
-        page_refused(seller.post(base + "appraisal/", {"appraiser": "评估所", "appraised_value": value,
-                                                       "appraised_on": "2026-10-20", "file": upload()}))
-    page_refused(seller.post(base + "appraisal/", {"appraiser": "评估所", "appraised_value": "1.00",
-                                                   "appraised_on": "20-10-2026", "file": upload()}))
+        page_refused(seller, seller.post(base + "appraisal/", {"appraiser": "评估所", "appraised_value": value,
+                                                               "appraised_on": "2026-10-20", "file": upload()}))
+    page_refused(seller, seller.post(base + "appraisal/", {"appraiser": "评估所", "appraised_value": "1.00",
+                                                           "appraised_on": "20-10-2026", "file": upload()}))
     appraise(sw)
     for field, value in (("listing_price", "abc"), ("method", "x"), ("countdown_minutes", "0"), ("deposit", "")):
-        page_refused(clerk.post(base + "disclosure/", {"listing_price": "320000.00", "method": "auction",
-                                                       "increment": "5000", "countdown_minutes": "5",
-                                                       "deposit": "30000", field: value}))
+        page_refused(clerk, clerk.post(base + "disclosure/", {"listing_price": "320000.00", "method": "auction",
+                                                              "increment": "5000", "countdown_minutes": "5",
+                                                              "deposit": "30000", field: value}))
     disclose(sw)
     registration = register(sw, 0, qualify=None)
     for data in ({"registration": "abc", "decision": "qualify"}, {"registration": registration.pk, "decision": "x"},
                  {"registration": registration.pk, "deposit_amount": "abc", "deposit_paid_on": "2026-11-02"},
                  {"registration": str(2**70), "decision": "refuse", "reason": "x"}):
-        page_refused(clerk.post(base + "registration/", data))
+        page_refused(clerk, clerk.post(base + "registration/", data))
     clock.advance(timedelta(seconds=1))
     assert reload(sw).stage == "disclosing"

@@ -47,7 +47,7 @@
     $("history").innerHTML = rows.join("");
     box.setAttribute("data-version", state.version);
     if (state.status === "ended") {
-      var form = $("bid-form");
+      var form = $("form-bid");
       if (form) { form.remove(); }
     }
   }
@@ -83,7 +83,7 @@
   }
   tick();
 
-  var form = $("bid-form");
+  var form = $("form-bid");
   if (form && window.fetch) {
     form.addEventListener("submit", function (e) {
       e.preventDefault();

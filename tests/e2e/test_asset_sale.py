@@ -89,17 +89,17 @@ def test_two_buyers_bid_live_and_see_each_other_without_reload(new_page, asgi_pa
         page.goto(f"/live/{sw.tx.code}/")
         page.wait_for_selector("#link:has-text('live')")
     a.fill("#amount", "320000.00")
-    a.click("#bid-form button[type=submit]")
+    a.click("#form-bid button[type=submit]")
     b.wait_for_selector(f"#history td:text-is('{n0}')")  # arrived by the event stream, no reload
     assert b.inner_text("#current-price") == "320000.00"
     assert b.input_value("#amount") == "325000.00"
-    b.click("#bid-form button[type=submit]")
+    b.click("#form-bid button[type=submit]")
     a.wait_for_selector(f"#history td:text-is('{n1}')")
     assert a.inner_text("#current-price") == "325000.00"
     public.wait_for_selector(f"#history td:text-is('{n1}')")
     assert c0.name not in public.content() and c1.name not in public.content()
     a.fill("#amount", "326000.00")  # below the price plus the increment: refused, naming the rule
-    a.click("#bid-form button[type=submit]")
+    a.click("#form-bid button[type=submit]")
     a.wait_for_selector("#bid-result.alert")
     shot(a, "51-live-auction-buyer-a")
     shot(b, "52-live-auction-buyer-b")

@@ -1,6 +1,7 @@
 """The asset sale's pages: every form of every role along the auction branch, the live
 auction page (state, event stream, bids with and without JavaScript), the confirmation
-PDF; refusals answer 4xx naming the rule, never 500."""
+PDF; a refused form answers 303 to its page naming the rule (the script's bid: a 4xx in
+JSON), never 500."""
 
 import json
 from datetime import timedelta
@@ -10,6 +11,7 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from bidding.models import Auction
+from tests.refusals import refused_to_page
 from tests.trading.asset_sale_world import MONDAY, make_sale_world, record, reload, settle, upload
 from trading import clock
 
@@ -36,10 +38,17 @@ def page(sw, user):
     return response.content.decode()
 
 
-def post(sw, user, step, data, status=302):
+def post(sw, user, step, data):
     response = client_for(user).post(f"/work/transactions/{sw.tx.code}/asset-sale/{step}/", data)
-    assert response.status_code == status, response.content.decode()[:3000]
+    assert response.status_code == 302, response.content.decode()[:3000]
     return response
+
+
+def refused(sw, user, step, data):
+    """The transaction's page again at the form, showing why (Post/Redirect/Get)."""
+    client = client_for(user)
+    response = client.post(f"/work/transactions/{sw.tx.code}/asset-sale/{step}/", data)
+    return refused_to_page(client, response, f"/work/transactions/{sw.tx.code}/", anchor=f"form-{step}")
 
 
 def to_auction(sw):
@@ -66,8 +75,8 @@ def to_auction(sw):
 def test_the_auction_branch_through_the_pages(sw):
     w = sw.world
     assert "Record the appraisal" in page(sw, w.purchaser)
-    post(sw, w.purchaser, "appraisal", {"appraiser": "x", "appraised_value": "-1", "appraised_on": "2026-10-20",
-                                        "file": upload()}, status=400)
+    refused(sw, w.purchaser, "appraisal", {"appraiser": "x", "appraised_value": "-1", "appraised_on": "2026-10-20",
+                                           "file": upload()})
     auction = to_auction(sw)
     live = client_for(None).get(f"/live/{sw.tx.code}/")
     assert live.status_code == 200 and "320000.00" in live.content.decode()
@@ -106,7 +115,8 @@ def test_the_auction_branch_through_the_pages(sw):
     assert response.status_code == 302
     pdf = client_for(None).get(f"/asset-sale/{sw.tx.code}/confirmation.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    post(sw, w.clerk, "payment", {"amount": "1.00", "paid_on": "2026-12-01"}, status=422)
+    shown = refused(sw, w.clerk, "payment", {"amount": "1.00", "paid_on": "2026-12-01"}).content.decode()
+    assert 'id="id_payment_amount-error"' in shown and 'value="1.00"' in shown
     post(sw, w.clerk, "payment", {"amount": "330000.00", "paid_on": clock.now().date().isoformat()})
     assert reload(sw).stage == "paid"
     public = client_for(None).get(f"/audit/transactions/{sw.tx.code}/").content.decode()
