@@ -446,19 +446,24 @@ def analyse(records, envelopes, codes, tenders, closed, samples, started, last_d
         data = entry["data"]
         listed, replaced, withdrawn = set(data["commitments"]), data.get("replaced", []), set(data.get("withdrawn", []))
         exp = expected[t]
-        lost += [{"tender": code, "commitment": m, "why": "live but not listed"} for m in exp["live"] - listed]
-        lost += [{"tender": code, "commitment": m, "why": "listed but not live"} for m in listed - exp["live"]]
+        # `commitments` lists every accepted envelope (LEDGER.md section 6); the live ones are
+        # those not named under `replaced` or `withdrawn`.
+        live_listed = listed - set(replaced) - withdrawn
+        accepted = exp["live"] | exp["withdrawn"] | set(exp["replaced"])
+        lost += [{"tender": code, "commitment": m, "why": "accepted but not listed"} for m in accepted - listed]
+        lost += [{"tender": code, "commitment": m, "why": "listed but never accepted"} for m in listed - accepted]
+        lost += [{"tender": code, "commitment": m, "why": "live but listed as not opened"}
+                 for m in exp["live"] - live_listed]
         lost += [{"tender": code, "commitment": m, "why": "withdrawn but not listed as withdrawn"}
                  for m in exp["withdrawn"] - withdrawn]
         if data["count"] != len(data["commitments"]) or sorted(replaced) != sorted(exp["replaced"]) or (
-                len(set(replaced)) != len(replaced)) or set(replaced) & (listed | withdrawn):
+                len(set(replaced)) != len(replaced)) or set(replaced) & withdrawn or not set(replaced) <= listed:
             replaced_problems.append(code)
         lag.append(_ts(entry["ts"]) - tenders[t]["deadline"])
     during = [latency_ for sent, latency_, status in samples if status == 200 and started <= sent <= last_done]
     key_errors = sum(1 for _s, _l, status in samples if status != 200)
-    # One receipt per tender for `python -m ledger.verify`: of a bid live at the close (the
-    # verifier reads a bids.closed entry's `commitments`, not yet its `replaced` and
-    # `withdrawn` lists: bench/README.md).
+    # One receipt per tender for `python -m ledger.verify`, of a bid live at the close
+    # (a replaced or withdrawn one's receipt is listed in `commitments` too).
     live_receipts = {codes[t]: next(receipts[t][m] for m in sorted(expected[t]["live"]))
                      for t in range(len(codes)) if expected[t]["live"] and t in receipts}
     return {"statuses": dict(statuses), "accepted_bids": accepted_bids, "accepted_withdrawals": accepted_withdrawals,

@@ -118,11 +118,11 @@ def round_accepting(bid_round) -> bool:
 
 
 def closed_round_summary(bid_round) -> dict | None:
-    """{"count", "commitments"} of a closed round (what `bids.closed` publishes); None before."""
+    """{"count", "commitments"} of a closed round, as `bids.closed` publishes them: every
+    envelope accepted, replaced and withdrawn ones included (LEDGER.md section 2); None before."""
     if not round_closed(bid_round):
         return None
-    commitments = sorted(Bid.objects.filter(bid_round=bid_round, status=BidStatus.LIVE)
-                         .values_list("commitment", flat=True))
+    commitments = sorted(Bid.objects.filter(bid_round=bid_round).values_list("commitment", flat=True))
     return {"count": len(commitments), "commitments": commitments}
 
 

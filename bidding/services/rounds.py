@@ -127,14 +127,22 @@ def closing_due(bid_round: BidRound, now=None) -> bool:
     return now >= bid_round.deadline + timedelta(seconds=bid_round.grace_seconds)
 
 
+def accepted_commitments(bid_round: BidRound) -> list[str]:
+    """Every envelope the round accepted, whatever became of it: what `bids.closed` lists."""
+    return sorted(Bid.objects.filter(bid_round=bid_round).values_list("commitment", flat=True))
+
+
 def _record_closed(tx, bid_round) -> list[str]:
-    commitments = live_commitments(bid_round)
+    """The `bids.closed` entry. LEDGER.md section 2 fixes `commitments` as every envelope
+    accepted before the deadline, and section 6 makes each receipt a promise to be listed
+    there: so a replaced or withdrawn offer's commitment is listed too, and `replaced` and
+    `withdrawn` say which of them are not opened (docs/ledger.md, "bids.closed"). Returns
+    the live commitments."""
+    commitments = accepted_commitments(bid_round)
     data = {"count": len(commitments), "commitments": commitments, "round": bid_round.procedure_round,
             "deadline": format_ts(bid_round.deadline)}
     if bid_round.seq != bid_round.procedure_round:
         data["bid_round"] = bid_round.seq  # several bid rounds in one round of the procedure
-    # A replaceable or withdrawable round: receipts of replaced and withdrawn offers stay
-    # checkable (docs/ledger.md, "bids.closed").
     for status, key in ((BidStatus.SUPERSEDED, "replaced"), (BidStatus.WITHDRAWN, "withdrawn")):
         gone = sorted(Bid.objects.filter(bid_round=bid_round, status=status).values_list("commitment", flat=True))
         if gone:
@@ -142,7 +150,7 @@ def _record_closed(tx, bid_round) -> list[str]:
     ledger_record(kind="bids.closed", subject=tx.code, actor=ledger_actor("system", "scheduler"), data=data)
     bid_round.closed_at = clock.now()
     bid_round.save(update_fields=["closed_at", "deadline", "cancelled"])
-    return commitments
+    return live_commitments(bid_round)
 
 
 def round_close(*, bid_round: BidRound) -> list[str]:

@@ -130,7 +130,9 @@ def test_the_courtyard_paving_through_the_api(frozen):
     move_to(datetime.fromisoformat(ok(clerk.get(f"{base}/"))["bid_deadline"]) + PAST_CLOSING)
     settle()
     overview = ok(APIClient().get(f"/api/v1/transactions/{code}/opening/"))
-    assert overview["closed"]["count"] == 6  # envelopes: three bids of two parts
+    # Every envelope accepted is listed (LEDGER.md section 6): three live bids of two parts
+    # and the withdrawn bid's two.
+    assert overview["closed"]["count"] == 8
     public = ok(clerk.get(f"{base}/"))
     assert public["stage"] == "bids_closed" and public["bid_count"] == 3
     for company in public["bidders"]:

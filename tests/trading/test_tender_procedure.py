@@ -93,9 +93,13 @@ def test_the_courtyard_paving_end_to_end(tw):
     tx = pass_deadline(tw)
     assert tx.stage == "bids_closed"
     [closed] = entries(tx.code, "bids.closed")
+    accepted = sorted(Bid.objects.filter(transaction=tx).values_list("commitment", flat=True))
     live = sorted(Bid.objects.filter(transaction=tx, status="live").values_list("commitment", flat=True))
-    assert closed["data"]["commitments"] == live and closed["data"]["count"] == 3
+    # Every receipt is listed (LEDGER.md section 6); the replaced and withdrawn ones are named.
+    assert closed["data"]["commitments"] == accepted and closed["data"]["count"] == 5
     assert len(closed["data"]["replaced"]) == 1 and len(closed["data"]["withdrawn"]) == 1
+    not_opened = set(closed["data"]["replaced"]) | set(closed["data"]["withdrawn"])
+    assert sorted(set(accepted) - not_opened) == live and len(live) == 3
     for _user, company in tw.bidders[:3]:
         after_result.tender_record_security(code=tx.code, user=tw.world.clerk, company=company.pk,
                                             amount="9000.00", method="transfer", received_on=today())
