@@ -301,8 +301,10 @@ def run(session=None, quick=False, seconds=None):
         setup = r.step("setup", {"bidders": bidders, "seconds": seconds})
         subprocess.run([PYTHON, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=r.env(),
                        capture_output=True, timeout=120)
-        r.start("celery-worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "-B", "--pool", "solo",
-                                  "--loglevel", "WARNING", "--schedule", str(r.dir / "celerybeat-schedule")])
+        r.start("celery-messages", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "messages", "--pool",
+                                    "solo", "--loglevel", "WARNING", "-n", "messages@%h"])
+        r.start("celery-worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "celery", "-B", "--pool",
+                                  "solo", "--loglevel", "WARNING", "--schedule", str(r.dir / "celerybeat-schedule")])
         _server, port = start_gunicorn(r.start, ["--worker-class", "gthread", "--workers", "2", "--threads", "8",
                                                  "--keep-alive", "75"])
         live_port = free_port()

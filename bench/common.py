@@ -379,8 +379,11 @@ class BenchSession:
         """A Celery worker with embedded beat (`-B`), solo pool, as in production: it takes
         the kicks queued on commit and beat's once-a-second safety net."""
         self.purge_broker()
+        # Messages have their own worker, as in production (docs/deploy.md, "Processes").
+        self.start("celery-messages", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "messages",
+                                       "--pool", "solo", "--loglevel", "WARNING", "-n", "messages@%h"])
         return self.start("celery-worker", [
-            PYTHON, "-m", "celery", "-A", "config", "worker", "-B", "--pool", "solo",
+            PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "celery", "-B", "--pool", "solo",
             "--loglevel", "WARNING", "--schedule", str(self.tmp / "celerybeat-schedule"),
         ])
 

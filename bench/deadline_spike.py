@@ -197,9 +197,12 @@ class Spike:
     def start_worker(self):
         subprocess.run([PYTHON, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=self.env(),
                        capture_output=True, timeout=120)
+        # Messages have their own worker, as in production (docs/deploy.md, "Processes").
+        self.start("celery-messages", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "messages",
+                                       "--pool", "solo", "--loglevel", "WARNING", "-n", "messages@%h"])
         return self.start("celery-worker", [
-            PYTHON, "-m", "celery", "-A", "config", "worker", "-B", "--pool", "solo", "--loglevel", "WARNING",
-            "--schedule", str(self.dir / "celerybeat-schedule"),
+            PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "celery", "-B", "--pool", "solo",
+            "--loglevel", "WARNING", "--schedule", str(self.dir / "celerybeat-schedule"),
         ])
 
     def start_server(self):

@@ -18,6 +18,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STATION_VAR_DIR", BASE_DIR / "var"))
@@ -271,6 +272,16 @@ if CELERY_TASK_ALWAYS_EAGER:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Two queues: "celery" for what must never wait (the ledger's sequencer, the procedures'
+# clock, draws) and "messages" for notifications and e-mail, so that a burst of messages
+# (one per stage change) cannot delay a deadline's closing. A worker without -Q takes both;
+# production runs one worker per queue (docs/deploy.md, "Processes").
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("messages")]
+CELERY_TASK_ROUTES = {
+    "trading.deliver_message": {"queue": "messages"},
+    "trading.notify_waiting": {"queue": "messages"},
+}
 CELERY_BEAT_SCHEDULE = {
     # Safety net behind the on-commit kicks: entries sequenced, checkpoint signed.
     "ledger-sequence": {"task": "ledger.sequence", "schedule": 1.0},

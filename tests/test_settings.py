@@ -71,3 +71,14 @@ def test_the_scrypt_cost_of_custodian_keys_defaults_to_owasp_guidance():
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "17"  # after the shell's note on its imports
+
+
+def test_messages_have_their_own_queue_so_they_cannot_delay_the_clock():
+    from config.celery import app
+
+    router = app.amqp.router
+    for name in ("trading.deliver_message", "trading.notify_waiting"):
+        assert router.route({}, name)["queue"].name == "messages"
+    for name in ("ledger.sequence", "trading.tick", "bidding.perform_draws"):
+        assert router.route({}, name)["queue"].name == "celery"
+    assert {q.name for q in app.amqp.queues.values()} >= {"celery", "messages"}
