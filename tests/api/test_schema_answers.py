@@ -1,30 +1,38 @@
 """Every answer of the API is the one its OpenAPI schema describes (docs/api.md, "The schema").
 
-The schema is generated in-process (OpenAPI 3.1, so a response's schema is plain JSON Schema
-2020-12) and every request of these tests goes through `CheckedClient`, which validates the
-answer against the schema of its path, method, status and content type, and fails naming
-the endpoint and the JSON path that does not match. Two walks reach every operation: filing a
-transaction (the core endpoints, with error answers), and the 13-computers inquiry through
-every role (the procedure's and bidding's endpoints). The checker itself is tested: a body
-of the wrong type, an undocumented status or content type is reported.
+The checker (tests/api/schema_check.py) is tested here: a body of the wrong type, a key the
+schema does not describe, an undocumented status or content type is reported. Two of the
+walks are here, filing a transaction (the core endpoints, with error answers) and the
+13-computers inquiry through every role; the courtyard paving (tests/api/test_tender_api.py)
+and the rooms above the school gate (tests/api/test_asset_sale_api.py) are checked by the
+same client. Together they reach every operation of the schema.
 """
 
 import base64
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-from rest_framework.test import APIClient
+from drf_spectacular.drainage import GENERATOR_STATS
 
 from bidding.crypto import seal_quote
+from bidding.models import PanelMember
+from tests.api.schema_check import (
+    ASSET_SALE,
+    FILING,
+    HTTP_METHODS,
+    INQUIRY,
+    TENDER,
+    CheckedClient,
+    answer,
+    refused,
+    signed_in,
+)
 from tests.factories import make_user, make_world
 from tests.trading.inquiry_world import (
     MONDAY,
@@ -39,174 +47,10 @@ from trading import clock
 from trading.models import Role
 from trading.procedures.inquiry.models import InquiryRound
 
-SCHEMA_URI = "urn:station:openapi"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-# --- the schema and the checker -------------------------------------------------------------------
-
-def generate_schema() -> dict:
-    from drf_spectacular.generators import SchemaGenerator
-    from drf_spectacular.renderers import OpenApiJsonRenderer
-
-    return json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
-
-
-@pytest.fixture(scope="module")
-def openapi():
-    return generate_schema()
-
-
-# JSON Schema leaves `format` unchecked unless asked; these are the formats the schema uses
-# for moments and days (jsonschema's own date-time check needs a package we do not install).
-FORMATS = FormatChecker(formats=())
-
-
-@FORMATS.checks("date-time", raises=ValueError)
-def _is_date_time(value):
-    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
-
-
-@FORMATS.checks("date", raises=ValueError)
-def _is_date(value):
-    return not isinstance(value, str) or (len(value) == 10 and date.fromisoformat(value) is not None)
-
-
-def _pointer(*parts) -> str:
-    return "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def closed(schema):
-    """The schema with every object closed (`additionalProperties: false` where it says
-    nothing), so that a key the schema does not describe is reported too."""
-    if isinstance(schema, list):
-        return [closed(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: closed(value) for key, value in schema.items()}
-    if "properties" in out and "additionalProperties" not in out:
-        out["additionalProperties"] = False
-    return out
-
-
-def _deepest(error):
-    """Of an error and the errors of its alternatives (oneOf: a nullable object), the one
-    furthest into the body: where it goes wrong."""
-    found = error
-    for sub in error.context or ():
-        candidate = _deepest(sub)
-        if len(candidate.absolute_path) > len(found.absolute_path):
-            found = candidate
-    return found
-
-
-class AnswerChecker:
-    """Validates answers against the schema; remembers which (method, path, status) it saw."""
-
-    def __init__(self, openapi):
-        self.openapi = openapi
-        strict = {**openapi, "components": closed(openapi["components"])}
-        self.registry = Registry().with_resource(
-            SCHEMA_URI, Resource.from_contents(strict, default_specification=DRAFT202012))
-        self.routes = []
-        for template in openapi["paths"]:
-            pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part)
-                              for part in re.split(r"(\{[^}]+\})", template))
-            self.routes.append((re.compile(pattern + r"\Z"), template))
-        self.seen = set()
-
-    def operations(self) -> set:
-        return {(method.upper(), template) for template, item in self.openapi["paths"].items()
-                for method in item if method in HTTP_METHODS}
-
-    def template_of(self, path):
-        matches = [t for rx, t in self.routes if rx.match(path)]
-        return min(matches, key=lambda t: t.count("{")) if matches else None
-
-    def problems(self, method, path, status, content_type, body: bytes) -> list[str]:
-        """What is wrong with this answer, as sentences; [] when it is the documented one."""
-        template = self.template_of(path)
-        if template is None:
-            return [f"the schema has no path for {path}"]
-        operation = self.openapi["paths"][template].get(method.lower())
-        if operation is None:
-            return [f"the schema has no {method} for {template}"]
-        self.seen.add((method, template, status))
-        response = operation["responses"].get(str(status))
-        if response is None:
-            return [f"answered {status}, but the schema documents only {', '.join(sorted(operation['responses']))}"]
-        content = response.get("content") or {}
-        if not body:
-            return [] if not content or status == 204 else [f"answered {status} with no body; the schema "
-                                                           f"describes {', '.join(content)}"]
-        if not content:
-            return [f"answered {status} with a body ({content_type}) where the schema describes none"]
-        media_type = (content_type or "").split(";")[0].strip()
-        if media_type not in content:
-            return [f"answered {status} as {media_type or 'no content type'}; the schema describes "
-                    f"{', '.join(content)}"]
-        try:
-            instance = json.loads(body) if media_type.endswith("json") else body.decode("utf-8")
-        except (ValueError, UnicodeDecodeError) as exc:
-            return [f"answered {status} with a body that is not {media_type}: {exc}"]
-        where = "#" + _pointer("", "paths", template, method.lower(), "responses", status, "content", media_type,
-                               "schema")
-        validator = Draft202012Validator({"$ref": SCHEMA_URI + where}, registry=self.registry,
-                                         format_checker=FORMATS)
-        return [self._describe(error) for error in sorted(validator.iter_errors(instance), key=lambda e: e.json_path)]
-
-    @staticmethod
-    def _describe(error) -> str:
-        error = _deepest(error)  # "not valid under any of the given schemas" says less than why not
-        message = error.message if len(error.message) < 300 else error.message[:300] + "..."
-        return f"at {error.json_path}: {message}"
-
-    def check(self, method, path, status, content_type, body):
-        problems = self.problems(method, path, status, content_type, body)
-        if problems:
-            raise AssertionError(f"{method} {path} -> {status} does not match the schema:\n  "
-                                 + "\n  ".join(problems) + f"\nbody: {body[:600]!r}")
-
-    def successes(self) -> set:
-        return {(method, template) for method, template, status in self.seen if 200 <= status < 300}
-
-
-@pytest.fixture
-def checker(openapi):
-    return AnswerChecker(openapi)
-
-
-class CheckedClient(APIClient):
-    """An APIClient whose every answer is checked against the schema."""
-
-    def __init__(self, checker, **defaults):
-        super().__init__(**defaults)
-        self.checker = checker
-
-    def request(self, **kwargs):
-        response = super().request(**kwargs)
-        self.checker.check(response.request["REQUEST_METHOD"], response.request["PATH_INFO"],
-                           response.status_code, response.get("Content-Type"), response.content)
-        return response
-
-
-def answer(response, status=200):
-    assert response.status_code == status, response.content.decode()[:2000]
-    return response.json() if response.content and response["Content-Type"].startswith("application/json") else None
-
-
-def refused(response, status, code):
-    assert response.status_code == status, response.content.decode()[:2000]
-    assert response.json()["error"]["code"] == code, response.json()
-    return response.json()["error"]
-
-
 # --- the schema itself ------------------------------------------------------------------------------
 
 def test_the_schema_is_openapi_3_1_and_valid_without_warnings(tmp_path):
     """What CI would run: `python manage.py spectacular --validate --fail-on-warn`."""
-    from drf_spectacular.drainage import GENERATOR_STATS
-
     GENERATOR_STATS.reset()  # warnings of an earlier generation in this process are not this one's
     out = tmp_path / "schema.json"
     call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", "--file", str(out))
@@ -333,43 +177,8 @@ def test_the_checker_reports_an_undocumented_status_content_type_or_error_shape(
 
 # --- the walks ------------------------------------------------------------------------------------
 
-FILING = {
-    ("POST", "/api/v1/auth/token/"), ("POST", "/api/v1/auth/logout/"), ("GET", "/api/v1/me/"),
-    ("GET", "/api/v1/stations/"), ("GET", "/api/v1/transactions/"), ("POST", "/api/v1/transactions/"),
-    ("GET", "/api/v1/transactions/{code}/"), ("PATCH", "/api/v1/transactions/{code}/"),
-    ("GET", "/api/v1/transactions/{code}/documents/"), ("POST", "/api/v1/transactions/{code}/documents/"),
-    ("POST", "/api/v1/transactions/{code}/actions/{action}/"),
-    ("POST", "/api/v1/companies/"), ("GET", "/api/v1/companies/mine/"),
-}
-INQUIRY = {
-    ("GET", "/api/v1/transactions/{code}/inquiry/"), ("POST", "/api/v1/transactions/{code}/inquiry/draws/"),
-    ("GET", "/api/v1/transactions/{code}/inquiry/choices/"), ("POST", "/api/v1/transactions/{code}/inquiry/group/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/notice/"), ("GET", "/api/v1/transactions/{code}/opening-key/"),
-    ("POST", "/api/v1/transactions/{code}/quotes/"), ("GET", "/api/v1/transactions/{code}/quotes/mine/"),
-    ("GET", "/api/v1/transactions/{code}/quotes/mine/receipt/"), ("GET", "/api/v1/transactions/{code}/opening/"),
-    ("POST", "/api/v1/transactions/{code}/opening/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/assessments/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/report/"),
-    ("GET", "/api/v1/transactions/{code}/inquiry/comparison/"),
-    ("POST", "/api/v1/transactions/{code}/actions/{action}/"),
-    ("GET", "/api/v1/notices/"), ("GET", "/api/v1/notices/{id}/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/challenges/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/challenges/{challenge_id}/answer/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/contract/"),
-    ("POST", "/api/v1/transactions/{code}/inquiry/acceptance/"),
-}
-
-
-def test_the_two_walks_reach_every_operation_of_the_schema(checker):
-    assert checker.operations() == FILING | INQUIRY
-
-
-def signed_in(checker, user, **defaults):
-    c = CheckedClient(checker, **defaults)
-    token = answer(c.post("/api/v1/auth/token/", {"username": user.username, "password": "pw-for-tests-1"},
-                          format="json"))["token"]
-    c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return c
+def test_the_walks_together_reach_every_operation_of_the_schema(checker):
+    assert checker.operations() == FILING | INQUIRY | TENDER | ASSET_SALE
 
 
 @pytest.mark.django_db
@@ -562,6 +371,4 @@ def test_every_answer_through_the_whole_inquiry_matches_the_schema(iw, checker):
 
 
 def _panel(iw):
-    from bidding.models import PanelMember
-
     return PanelMember.objects.filter(transaction=iw.tx).select_related("user")

@@ -10,18 +10,21 @@ from datetime import datetime, timedelta
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from bidding.crypto import seal_quote
 from bidding.models import PanelMember
 from ledger.models import Entry
+from tests.api.schema_check import TENDER_FAILED, TENDER_WALK, CheckedClient, signed_in
 from tests.trading.tender_world import (
     MONDAY,
     PASSPHRASES,
     PAST_CLOSING,
+    bid,
     custodian_share,
     fast_scrypt,  # noqa: F401  (autouse)
+    issue_notice,
     make_tender_world,
+    pass_deadline,
     settle,
 )
 from trading import clock
@@ -29,12 +32,13 @@ from trading import clock
 pytestmark = pytest.mark.usefixtures("ledger_transactional_db")
 
 
-def client(user):
-    c = APIClient()
-    token = c.post("/api/v1/auth/token/", {"username": user.username, "password": "pw-for-tests-1"},
-                   format="json").json()["token"]
-    c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return c
+@pytest.fixture
+def client(checker):
+    """A client whose every answer is checked against the OpenAPI schema: signed in with
+    the user's token, or anonymous."""
+    def make(user=None):
+        return signed_in(checker, user) if user is not None else CheckedClient(checker)
+    return make
 
 
 def ok(response, status=200):
@@ -68,7 +72,7 @@ def move_to(moment):
     clock.advance(moment - clock.now())
 
 
-def test_the_courtyard_paving_through_the_api(frozen):
+def test_the_courtyard_paving_through_the_api(frozen, client, checker):
     tw = make_tender_world()
     code, world = tw.tx.code, tw.world
     clerk, purchaser, supervisor = client(world.clerk), client(world.purchaser), client(world.supervisor)
@@ -89,7 +93,7 @@ def test_the_courtyard_paving_through_the_api(frozen):
                       format="json").status_code == 400  # money as a JSON number is refused
     ok(clerk.post(f"{base}/notice/", {**notice, "deadline": deadline.isoformat()}, format="json"))
     settle()
-    price_key = ok(APIClient().get(f"/api/v1/transactions/{code}/opening-key/?part=price"))
+    price_key = ok(client().get(f"/api/v1/transactions/{code}/opening-key/?part=price"))
     assert price_key["part"] == "price"
 
     receipts = []
@@ -105,11 +109,17 @@ def test_the_courtyard_paving_through_the_api(frozen):
         first = ok(bidder.post(f"{base}/bids/", body, format="json"), 201)
         again = ok(bidder.post(f"{base}/bids/", body, format="json"), 200)
         assert again["commitment"] == first["commitment"]
+        assert {b["part"] for b in ok(bidder.get(f"{base}/bids/mine/"))} == {"technical", "price"}
         receipts.append(first["receipt"])
     last_user, last = tw.bidders[3]
     gone = ok(client(last_user).post(f"{base}/bids/withdraw/", {"supplier": last.uscc}, format="json"))
     assert {b["part"] for b in gone} == {"technical", "price"} and all(b["withdrawal_receipt"] for b in gone)
     ok(clerk.post(f"{base}/clarifications/", {"text": "面层厚度更正为20cm"}, format="json"), 201)
+    objector_user, objector = tw.bidders[2]
+    objection = ok(client(objector_user).post(f"{base}/objections/", {"company": objector.pk,
+                                                                     "text": "工期要求过短"}, format="json"), 201)
+    ok(clerk.post(f"{base}/objections/{objection['id']}/answer/", {"answer": "工期按同类工程测算，维持不变。"},
+                  format="json"), 204)
     first_user, first_company = tw.bidders[0]
     mine = ok(client(first_user).get(f"{base}/"))
     assert len(mine["to_confirm"]) == 2
@@ -119,7 +129,7 @@ def test_the_courtyard_paving_through_the_api(frozen):
         ok(client(user).post(f"{base}/bids/confirm/", {"supplier": company.uscc}, format="json"))
 
     # Before the deadline: nobody learns who registered, who bid or how many.
-    for viewer in (clerk, supervisor, purchaser, APIClient(), client(tw.experts[0])):
+    for viewer in (clerk, supervisor, purchaser, client(), client(tw.experts[0])):
         overview = viewer.get(f"{base}/")
         if overview.status_code == 200:
             assert overview.json()["bid_count"] is None and overview.json()["bidders"] is None
@@ -129,7 +139,7 @@ def test_the_courtyard_paving_through_the_api(frozen):
 
     move_to(datetime.fromisoformat(ok(clerk.get(f"{base}/"))["bid_deadline"]) + PAST_CLOSING)
     settle()
-    overview = ok(APIClient().get(f"/api/v1/transactions/{code}/opening/"))
+    overview = ok(client().get(f"/api/v1/transactions/{code}/opening/"))
     # Every envelope accepted is listed (LEDGER.md section 6): three live bids of two parts
     # and the withdrawn bid's two.
     assert overview["closed"]["count"] == 8
@@ -167,19 +177,24 @@ def test_the_courtyard_paving_through_the_api(frozen):
     assert len(table["rows"]) == 3 and table["rows"][0]["price_score"] == "40.00"
     csv_text = supervisor.get(f"{base}/scoring/?format=csv").content.decode("utf-8-sig")
     assert csv_text.startswith("rank,supplier")
-    assert APIClient().get(f"{base}/scoring/").status_code == 404  # not public before the result
+    assert client().get(f"{base}/scoring/").status_code == 404  # not public before the result
 
     ok(clerk.post(f"/api/v1/transactions/{code}/actions/complete_evaluation/", {}, format="json"))
     ok(clerk.post(f"/api/v1/transactions/{code}/actions/publish_candidates/", {}, format="json"))
-    candidates = ok(APIClient().get(f"{base}/"))["candidates"]
+    candidates = ok(client().get(f"{base}/"))["candidates"]
     assert candidates[0]["company"] == tw.bidders[1][1].name and candidates[0]["score"] == "92.50"
     move_to(datetime.fromisoformat(ok(clerk.get(f"{base}/"))["publicity_until"]) + timedelta(seconds=1))
     ok(purchaser.post(f"/api/v1/transactions/{code}/actions/award/", {}, format="json"))
+    # No. 1 declines in writing: the award passes to No. 2 (Implementing Regulations art. 55).
+    declined = SimpleUploadedFile("放弃中标函.pdf", b"%PDF-1.4 declined", content_type="application/pdf")
+    ok(purchaser.post(f"{base}/pass-over/", {"action": "pass_to_next", "reason": "第一名放弃中标",
+                                             "file": declined}, format="multipart"))
+    assert ok(clerk.get(f"{base}/"))["award"]["company"] == tw.bidders[0][1].name
     ok(clerk.post(f"/api/v1/transactions/{code}/actions/publish_result/", {}, format="json"))
-    assert ok(APIClient().get(f"{base}/scoring/"))["members"]  # public with the result
-    assert ok(APIClient().get(f"{base}/"))["committee"] is not None
+    assert ok(client().get(f"{base}/scoring/"))["members"]  # public with the result
+    assert ok(client().get(f"{base}/"))["committee"] is not None
     contract = SimpleUploadedFile("合同.pdf", b"%PDF-1.4 contract", content_type="application/pdf")
-    ok(purchaser.post(f"{base}/contract/", {"amount": "421500.00", "signed_on": clock.now().date().isoformat(),
+    ok(purchaser.post(f"{base}/contract/", {"amount": "438000.00", "signed_on": clock.now().date().isoformat(),
                                             "file": contract}, format="multipart"))
     for company in ok(clerk.get(f"{base}/"))["bidders"]:
         ok(clerk.post(f"{base}/securities/refunds/", {"company": company["id"],
@@ -197,3 +212,32 @@ def test_the_courtyard_paving_through_the_api(frozen):
                  "security.refunded", "tender.report_filed", "draw.revealed", "notice.changed"):
         assert kind in kinds, kind
     assert receipts and all(r.startswith("trading.localhost/ledger bid receipt\n") for r in receipts)
+    assert checker.successes() >= TENDER_WALK, sorted(TENDER_WALK - checker.successes())
+
+
+def test_two_failed_rounds_and_a_change_of_method_through_the_api(frozen, client, checker):
+    """Fewer than 3 bids twice (流标): the clerk re-tenders, then the purchaser stops the
+    tender with the approving body's document."""
+    tw = make_tender_world()
+    code, world = tw.tx.code, tw.world
+    base = f"/api/v1/transactions/{code}/tender"
+    clerk, purchaser = client(world.clerk), client(world.purchaser)
+    issue_notice(tw)
+    bid(tw, 0)
+    bid(tw, 1)
+    assert pass_deadline(tw).stage == "failed"
+    approval = SimpleUploadedFile("批复.pdf", b"%PDF-1.4 approval", content_type="application/pdf")
+    early = purchaser.post(f"{base}/method-change/", {"reason": "改为竞争性谈判", "file": approval}, format="multipart")
+    assert early.status_code == 422 and early.json()["error"]["details"]["rule"] == "tender.method_change"
+    assert ok(clerk.post(f"/api/v1/transactions/{code}/actions/retender/", {}, format="json"))["stage"] == "registered"
+    assert ok(clerk.get(f"{base}/"))["round"] == 2
+    issue_notice(tw)
+    bid(tw, 0)
+    assert pass_deadline(tw).stage == "failed"
+    missing = purchaser.post(f"{base}/method-change/", {"reason": "改为竞争性谈判"}, format="multipart")
+    assert missing.status_code == 400 and "file" in missing.json()["error"]["details"]["fields"], missing.json()
+    approval = SimpleUploadedFile("批复.pdf", b"%PDF-1.4 approval", content_type="application/pdf")
+    changed = ok(purchaser.post(f"{base}/method-change/", {"reason": "经县发改局批准改为竞争性谈判", "file": approval},
+                                format="multipart"))
+    assert changed["stage"] == "terminated"
+    assert checker.successes() >= TENDER_FAILED, sorted(TENDER_FAILED - checker.successes())

@@ -21,7 +21,8 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -614,9 +615,15 @@ class ScoringView(PublicTenderEndpoint):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, TenderScoringCSVRenderer]
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: TenderScoringOutput, **errors(401, 404)},
-                   description="the evaluation table (the committee's and the station's after the opening, "
-                               "everyone's with the result); ?format=csv for a spreadsheet")
+    @extend_schema(responses={
+        (200, "application/json"): TenderScoringOutput,
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the table for spreadsheets (UTF-8 with BOM)"),
+        **errors(401, 404, media_type="application/json", described={
+            404: "`not_found`: no such tender among those you can see, or the table is not yours to see (yet)"}),
+        **{(code, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the error's JSON body as one CSV cell")
+           for code in (401, 404)},
+    }, description="the evaluation table (the committee's and the station's after the opening, everyone's with "
+                   "the result); ?format=csv or Accept: text/csv for a spreadsheet")
     def get(self, request, code):
         obj = self.transaction
         if not selectors.tender_overview(obj, request.user)["evaluation_visible"]:
