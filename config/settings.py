@@ -8,6 +8,10 @@ Two modes (docs/deploy.md):
 * ``STATION_MODE=production``: PostgreSQL (``DATABASE_URL``), a Celery broker
   (``CELERY_BROKER_URL``), secrets and the signing key from the environment, HTTPS-only
   cookies. Missing settings stop the process with a message that names them.
+
+Why this module is long: Django reads its settings from one module, and every setting
+here is read from the environment with its default and the reason for it next to it;
+splitting them over files would hide which setting a mode changes.
 """
 
 import ipaddress
