@@ -14,7 +14,11 @@ order of the log, and computes the outcome again:
   server's clock; it was accepted after it was received and after the previous bid;
 * the end it set is its acceptance plus the countdown (the countdown restarts);
 * the end entry names the last end, the number of bids, and the outcome: the highest bid
-  wins if it is at or above the reserve, else no sale; it was closed after the end.
+  wins if it is at or above the reserve, else no sale; it was closed after the end;
+* a supervisor's suspension pauses the auction (`auction.paused`: the moment and the end
+  then in force) and its resumption gives the countdown back (`auction.resumed`): the
+  start and the end move by the pause's length if the pause came before them; no bid
+  is accepted while it is paused.
 
 docs/procedures/asset-sale.md ("The live auction") and docs/ledger.md describe the entries.
 """
@@ -24,7 +28,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 OPENED, BID, ENDED = "auction.opened", "auction.bid", "auction.ended"
-KINDS = (OPENED, BID, ENDED)
+PAUSED, RESUMED = "auction.paused", "auction.resumed"
+KINDS = (OPENED, BID, ENDED, PAUSED, RESUMED)
 
 
 class ReplayError(ValueError):
@@ -77,7 +82,7 @@ def replay(entries: list[dict]) -> Outcome:
     if end != start + countdown:
         raise ReplayError(f"seq {opened['seq']}: the first end is the start plus the countdown")
     result = Outcome(round=d.get("round"), ends_at=end)
-    current = leader = last_accepted = None
+    current = leader = last_accepted = paused_at = None
     for entry in entries[1:]:
         seq, kind, b = entry["seq"], entry["kind"], entry["data"]
         if result.outcome is not None:
@@ -87,6 +92,15 @@ def replay(entries: list[dict]) -> Outcome:
         if kind == ENDED:
             _ended(result, entry, reserve, current, leader)
             continue
+        if kind == PAUSED:
+            paused_at = _paused(result, entry, paused_at, last_accepted)
+            continue
+        if kind == RESUMED:
+            start = _resumed(result, entry, paused_at, start)
+            paused_at = None
+            continue
+        if paused_at is not None:
+            raise ReplayError(f"seq {seq}: a bid accepted while the auction was paused (since {_ts(paused_at)})")
         try:
             number, amount = b["bidder"], parse_money(b["amount"])
             received, accepted, new_end = parse_ts(b["received_at"]), parse_ts(b["accepted_at"]), parse_ts(b["ends_at"])
@@ -105,7 +119,7 @@ def replay(entries: list[dict]) -> Outcome:
                               "price, a later one at least the previous plus the increment")
         if received < start or received >= result.ends_at:
             raise ReplayError(f"seq {seq}: received at {b['received_at']}, outside the auction "
-                              f"({d['starts_at']} until the end then in force, {_ts(result.ends_at)})")
+                              f"({_ts(start)} until the end then in force, {_ts(result.ends_at)})")
         if accepted < received or (last_accepted is not None and accepted <= last_accepted):
             raise ReplayError(f"seq {seq}: accepted at {b['accepted_at']}: after its arrival and after the "
                               "previous bid")
@@ -116,6 +130,44 @@ def replay(entries: list[dict]) -> Outcome:
         result.bids += 1
         result.history.append((b["seq"], number, amount))
     return result
+
+
+def _paused(result, entry, paused_at, last_accepted) -> datetime:
+    seq, p = entry["seq"], entry["data"]
+    if paused_at is not None:
+        raise ReplayError(f"seq {seq}: the auction is paused twice without a resumption")
+    try:
+        moment = parse_ts(p["paused_at"])
+    except (KeyError, ValueError) as exc:
+        raise ReplayError(f"seq {seq}: auction.paused lacks or garbles paused_at: {exc}") from None
+    if p.get("ends_at") != _ts(result.ends_at):
+        raise ReplayError(f"seq {seq}: the pause names the end {p.get('ends_at')!r}; the bids set "
+                          f"{_ts(result.ends_at)}")
+    if last_accepted is not None and moment < last_accepted:
+        raise ReplayError(f"seq {seq}: paused at {p['paused_at']}, before the last accepted bid")
+    return moment
+
+
+def _resumed(result, entry, paused_at, start) -> datetime:
+    """The start and the end in force after a resumption (checked against the entry)."""
+    seq, r = entry["seq"], entry["data"]
+    if paused_at is None:
+        raise ReplayError(f"seq {seq}: the auction resumes without a pause")
+    try:
+        moment = parse_ts(r["resumed_at"])
+    except (KeyError, ValueError) as exc:
+        raise ReplayError(f"seq {seq}: auction.resumed lacks or garbles resumed_at: {exc}") from None
+    if moment < paused_at:
+        raise ReplayError(f"seq {seq}: resumed at {r['resumed_at']}, before the pause {_ts(paused_at)}")
+    length = moment - paused_at
+    new_start = start + length if paused_at < start else start
+    new_end = result.ends_at + length if paused_at < result.ends_at else result.ends_at
+    if r.get("starts_at") != _ts(new_start) or r.get("ends_at") != _ts(new_end):
+        raise ReplayError(f"seq {seq}: after a pause of {length.total_seconds():.3f} s the auction runs "
+                          f"{_ts(new_start)} to {_ts(new_end)}, not {r.get('starts_at')!r} to "
+                          f"{r.get('ends_at')!r}: the countdown left at the pause is given back, no more")
+    result.ends_at = new_end
+    return new_start
 
 
 def _ended(result, entry, reserve, current, leader):

@@ -23,6 +23,8 @@ def auction_status(auction, now=None) -> str:
     now = now or clock.now()
     if auction.ended_at is not None:
         return "ended"
+    if auction.paused_at is not None:
+        return "suspended"  # the procedure is suspended: no bids, the countdown stopped
     if now < auction.starts_at:
         return "scheduled"
     if now < auction.ends_at:

@@ -42,6 +42,9 @@ class Auction(models.Model):
     version = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # While the procedure is suspended by a supervisor: when the pause began. The countdown
+    # left at that moment is given back on resumption (auction.paused, auction.resumed).
+    paused_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=AuctionOutcome.choices, blank=True)
 
     class Meta:

@@ -131,7 +131,7 @@ def auction_bid(*, auction, company, amount, user, idempotency_key: str = "") ->
             raise RuleViolation(_("the auction has ended (%(source)s)") % {"source": AUCTION_RULES},
                                 rule="auction.ended")
         tx = Transaction.objects.get(pk=auction.transaction_id).as_procedure()
-        if not tx.is_live():  # suspended by a supervisor, or ended: no bids meanwhile
+        if not tx.is_live() or auction.paused_at is not None:  # suspended by a supervisor, or ended
             raise StageConflict(_("%(code)s is at stage “%(stage)s”: no bids are received now")
                                 % {"code": tx.code, "stage": tx.stage_label()}, stage=tx.stage)
         if received < auction.starts_at:
@@ -181,7 +181,52 @@ def _too_low(auction, amount):
 
 def closing_due(auction, now=None) -> bool:
     now = now or clock.now()
-    return auction.ended_at is None and now >= auction.ends_at + timedelta(seconds=auction.grace_seconds)
+    return auction.ended_at is None and auction.paused_at is None and \
+        now >= auction.ends_at + timedelta(seconds=auction.grace_seconds)
+
+
+def auction_pause(*, auction) -> Auction:
+    """The procedure is suspended while the auction runs: no bid is accepted and the
+    countdown stops. `auction.paused` records the moment and the end then in force; the
+    time left (none once the end has passed) is given back on resumption."""
+    with db_transaction.atomic():
+        auction = Auction.objects.select_for_update().get(pk=auction.pk)
+        if auction.ended_at is not None or auction.paused_at is not None:
+            return auction
+        now = clock.now()
+        auction.paused_at, auction.version = now, auction.version + 1
+        auction.save(update_fields=["paused_at", "version"])
+        tx = Transaction.objects.only("code").get(pk=auction.transaction_id)
+        ledger_record(kind="auction.paused", subject=tx.code, actor=ledger_actor("system", "platform"),
+                      data={"round": auction.procedure_round, "paused_at": format_ts(now),
+                            "ends_at": format_ts(auction.ends_at)})
+        db_transaction.on_commit(lambda: live.auction_changed(auction.pk))
+        return auction
+
+
+def auction_resume(*, auction) -> Auction:
+    """The procedure resumes: the countdown goes on with what was left at the pause, so
+    the end (and the start, if the pause came before it) moves by the pause's length; a
+    pause that came after the end gives nothing back, and the auction closes at once.
+    `auction.resumed` records the moment, the start and the end now in force."""
+    with db_transaction.atomic():
+        auction = Auction.objects.select_for_update().get(pk=auction.pk)
+        if auction.ended_at is not None or auction.paused_at is None:
+            return auction
+        now = clock.now()
+        paused_for = now - auction.paused_at
+        if auction.paused_at < auction.starts_at:
+            auction.starts_at += paused_for
+        if auction.paused_at < auction.ends_at:
+            auction.ends_at += paused_for
+        auction.paused_at, auction.version = None, auction.version + 1
+        auction.save(update_fields=["paused_at", "starts_at", "ends_at", "version"])
+        tx = Transaction.objects.only("code").get(pk=auction.transaction_id)
+        ledger_record(kind="auction.resumed", subject=tx.code, actor=ledger_actor("system", "platform"),
+                      data={"round": auction.procedure_round, "resumed_at": format_ts(now),
+                            "starts_at": format_ts(auction.starts_at), "ends_at": format_ts(auction.ends_at)})
+        db_transaction.on_commit(lambda: live.auction_changed(auction.pk))
+        return auction
 
 
 def auction_close(*, auction) -> Auction:

@@ -24,7 +24,7 @@
     offsetMs = parseTs(state.server_now) - Date.now();
     endsAt = parseTs(state.ends_at);
     status = state.status;
-    $("status").textContent = label(state.status) + (state.outcome ? " · " + state.outcome : "");
+    $("status").textContent = label(state.status) + (state.outcome ? " · " + label(state.outcome) : "");
     $("current-price").textContent = state.current_price || "—";
     $("next-minimum").textContent = state.next_minimum;
     $("ends-at").textContent = localTime(endsAt);
@@ -55,11 +55,11 @@
   function tick() {
     var serverNow = Date.now() + offsetMs;
     $("server-now").textContent = localTime(serverNow);
-    if (endsAt !== null && status !== "ended") {
+    if (endsAt !== null && status !== "ended" && status !== "suspended") {
       var ms = Math.max(0, endsAt - serverNow), s = Math.floor(ms / 1000);
       $("countdown").textContent = pad(Math.floor(s / 60)) + ":" + pad(s % 60) + "." + Math.floor(ms % 1000 / 100);
-    } else if (status === "ended") {
-      $("countdown").textContent = label("ended");
+    } else if (status === "ended" || status === "suspended") {
+      $("countdown").textContent = label(status);
     }
     window.requestAnimationFrame ? window.requestAnimationFrame(tick) : setTimeout(tick, 100);
   }

@@ -47,3 +47,36 @@ def test_each_broken_rule_is_named(change, message):
     change(entries)
     with pytest.raises(ReplayError, match=message):
         replay(entries)
+
+
+def paused_auction():
+    """The auction above, paused at :04 (one second of the countdown left) and resumed at
+    :30: the end moves from :08 to :34; the second bid comes at :33."""
+    opened, first, second, ended = auction()
+    paused = {"seq": 12, "kind": "auction.paused", "data": {"round": 1, "paused_at": T % 4, "ends_at": T % 8}}
+    resumed = {"seq": 13, "kind": "auction.resumed", "data": {"round": 1, "resumed_at": T % 30,
+                                                              "starts_at": T % 0, "ends_at": T % 34}}
+    second["seq"] = 14
+    second["data"].update(received_at=T % 33, accepted_at=T % 33, ends_at=T % 38)
+    ended.update(seq=15)
+    ended["data"].update(ends_at=T % 38, closed_at=T % 40)
+    return [opened, first, paused, resumed, second, ended]
+
+
+def test_a_paused_auction_replays_with_the_countdown_given_back():
+    outcome = replay(paused_auction())
+    assert (outcome.outcome, outcome.winner, outcome.bids) == ("sold", 202, 2)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda e: e[3]["data"].update(ends_at=T % 50), "the countdown left at the pause is given back"),
+    (lambda e: e[2]["data"].update(ends_at=T % 5), "the pause names the end"),
+    (lambda e: e.pop(3), "accepted while the auction was paused"),
+    (lambda e: e.pop(2), "resumes without a pause"),
+    (lambda e: e[3]["data"].update(resumed_at=T % 2), "before the pause"),
+])
+def test_each_broken_pause_rule_is_named(change, message):
+    entries = copy.deepcopy(paused_auction())
+    change(entries)
+    with pytest.raises(ReplayError, match=message):
+        replay(entries)

@@ -295,6 +295,48 @@ def test_registration_rules_before_the_close(sw):
     assert company.name not in json.dumps(before, ensure_ascii=False)
 
 
+def test_a_suspension_stops_the_countdown_and_the_resumption_gives_back_what_was_left(sw):
+    """A supervisor suspends the sale three minutes into a five-minute countdown and resumes
+    it an hour later: the bidders get the two minutes left, not an auction already over."""
+    from bidding.auction_replay import auctions_of, replay
+
+    appraise(sw)
+    disclose(sw)
+    register(sw, 0)
+    register(sw, 1)
+    close_disclosure(sw)
+    services.asset_start_auction(code=sw.tx.code, user=sw.world.clerk)
+    auction = Auction.objects.get(transaction=sw.tx)
+    (u0, c0), (u1, c1) = sw.buyers[:2]
+    first = auction_bid(auction=auction, company=c0, amount="320000.00", user=u0)
+    clock.advance(timedelta(minutes=3))
+    transaction_transition(code=sw.tx.code, action="suspend", user=sw.world.supervisor, reason="接到举报")
+    clock.advance(timedelta(hours=1))
+    settle()
+    assert reload(sw).stage == "suspended"  # the clock closes nothing meanwhile
+    with pytest.raises(StageConflict, match="no bids"):
+        auction_bid(auction=auction, company=c1, amount="325000.00", user=u1)
+    resumed_at = clock.now()
+    transaction_transition(code=sw.tx.code, action="resume", user=sw.world.supervisor)
+    auction.refresh_from_db()
+    assert auction.ends_at == resumed_at + (first.ends_at - (first.accepted_at + timedelta(minutes=3)))
+    assert auction.ends_at - resumed_at == timedelta(minutes=2)
+    clock.advance(timedelta(minutes=1, seconds=50))
+    settle()
+    assert reload(sw).stage == "auctioning"  # would have closed an hour ago without the pause
+    auction_bid(auction=auction, company=c1, amount="325000.00", user=u1)
+    clock.advance(timedelta(minutes=5, seconds=3))
+    settle()
+    assert reload(sw).stage == "deal" and record(sw).buyer == c1
+    kinds = [e["kind"] for e in entries(sw.tx.code) if e["kind"].startswith("auction.")]
+    assert kinds == ["auction.opened", "auction.bid", "auction.paused", "auction.resumed", "auction.bid",
+                     "auction.ended"]
+    outcome = replay(auctions_of(entries(sw.tx.code), sw.tx.code)[1])
+    assert (outcome.outcome, outcome.price, outcome.bids) == ("sold", Decimal("325000.00"), 2)
+    suspend, resume = [e for e in entries(sw.tx.code, "transition") if e["data"]["action"] in ("suspend", "resume")]
+    assert suspend["data"]["auction"] == "paused" and resume["data"]["auction"] == "resumed"
+
+
 def test_a_suspended_auction_receives_no_bids(sw):
     appraise(sw)
     disclose(sw)

@@ -270,9 +270,10 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
         custom={"role": Role.SUPERVISOR, "needs_reason": True, "label": _("suspend"), "danger": True},
     )
     def suspend(self, *, reason, **_):
+        extra = self.on_suspension() or {}
         self.suspended_from = self.stage
         self.reason = reason
-        return {"reason": reason}
+        return {"reason": reason, **extra}
 
     @transition(
         field=stage, source=Stage.SUSPENDED,
@@ -280,9 +281,10 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
         permission=holds_role(Role.SUPERVISOR), custom={"role": Role.SUPERVISOR, "label": _("resume")},
     )
     def resume(self, *, reason="", **_):
+        extra = self.on_resume() or {}
         # GET_STATE reads the target after this method has run.
         self._resume_to, self.suspended_from = self.suspended_from, ""
-        return {"note": reason} if reason else {}
+        return {"note": reason, **extra} if reason else extra
 
     @transition(
         field=stage, source="*", target=Stage.TERMINATED,
@@ -316,6 +318,16 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     def on_termination(self):
         """A procedure's own consequences of a termination (e.g. closing a bid round so
         that its receipts can be checked); returns extra ledger data."""
+        return {}
+
+    def on_suspension(self):
+        """A procedure's own consequences of a supervisor's suspension (e.g. stopping a
+        running auction's countdown); returns extra ledger data."""
+        return {}
+
+    def on_resume(self):
+        """What a procedure gives back on resumption (e.g. the auction's countdown left at
+        the suspension); returns extra ledger data."""
         return {}
 
     @transition(

@@ -150,7 +150,8 @@ class BidHistoryOut(serializers.Serializer):
 
 class AuctionStateOut(serializers.Serializer):
     version = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["scheduled", "running", "closing", "ended"])
+    status = serializers.ChoiceField(choices=["scheduled", "running", "suspended", "closing", "ended"],
+                                     help_text="suspended: a supervisor suspended the sale; the countdown stopped")
     server_now = serializers.CharField(help_text="the server's clock, UTC")
     starts_at = serializers.CharField()
     ends_at = serializers.CharField(help_text="the current end: restarts with every accepted bid")

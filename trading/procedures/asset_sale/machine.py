@@ -198,6 +198,12 @@ class AssetSale(Transaction):
     def on_termination(self):
         return {**offers.cancel_open_round(self), **auction.cancel_running_auction(self)}
 
+    def on_suspension(self):
+        return auction.pause_running_auction(self)
+
+    def on_resume(self):
+        return auction.resume_paused_auction(self)
+
     # --- the clock ---------------------------------------------------------------------
 
     def wake_times(self):

@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bidding import crypto, live
-from bidding.models import Company
+from bidding.models import AuctionOutcome, Company
 from bidding.selectors_auctions import auction_by_id, auction_state, auction_version, bidder_of
 from bidding.services.auctions import auction_bid
+from trading import clock
 from trading import selectors as trading_selectors
 from trading.errors import DomainError, InvalidInput
 from trading.models import Role, User
@@ -268,17 +269,32 @@ def _auction_or_404(code):
     return obj, auction
 
 
+AUCTION_STATUS = {"scheduled": gettext_lazy("starts soon"), "running": gettext_lazy("running"),
+                  "suspended": gettext_lazy("suspended: the countdown has stopped"),
+                  "closing": gettext_lazy("closing"), "ended": gettext_lazy("ended")}
+
+
+def _minutes_seconds(left) -> str:
+    seconds = max(int(left.total_seconds()), 0)
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
 def live_page(request, code):
     """The live auction for everyone: price, increment, countdown, bids by number; a bidder
     also gets its number and the bid form (which works without JavaScript)."""
     obj, auction = _auction_or_404(code)
     mine = bidder_of(auction, request.user)
     overview = selectors.sale_overview(obj, request.user)
+    state = auction_state(auction)
     return render(request, "asset_sale/live.html", {
-        "obj": obj, "auction": auction, "state": auction_state(auction), "mine": mine,
+        "obj": obj, "auction": auction, "state": state, "mine": mine,
+        "status_label": AUCTION_STATUS[state["status"]],
+        "outcome_label": AuctionOutcome(state["outcome"]).label if state["outcome"] else "",
+        "outcome_labels": {o.value: o.label for o in AuctionOutcome},
+        "time_left": _minutes_seconds(auction.ends_at - clock.now()),
         "bidder_names": overview["bidder_names"], "idempotency_key": crypto.random_token(),
         "names_json": json.dumps({str(k): v for k, v in (overview["bidder_names"] or {}).items()}, ensure_ascii=False),
-        "state_json": json.dumps(auction_state(auction)), "poll_seconds": settings.LIVE_POLL_SECONDS,
+        "state_json": json.dumps(state), "poll_seconds": settings.LIVE_POLL_SECONDS,
     })
 
 

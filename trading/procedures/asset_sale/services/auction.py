@@ -11,12 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bidding.models import Auction, Award
-from bidding.services.auctions import auction_cancel, auction_close, auction_open
+from bidding.services.auctions import (
+    auction_cancel,
+    auction_close,
+    auction_open,
+    auction_pause,
+    auction_resume,
+)
 from ledger.core.entry import format_ts
 from trading.errors import InvalidInput, RuleViolation
 from trading.services.transitions import transaction_transition
 
-from ..records import DealMethod
+from ..records import AssetSaleStage, DealMethod
 from .buyers import qualified_buyers
 from .common import round_of, yuan
 from .offers import no_sale, record_deal
@@ -88,3 +94,21 @@ def cancel_running_auction(tx) -> dict:
         return {}
     auction_cancel(auction=auction)
     return {"auction": "cancelled"}
+
+
+def pause_running_auction(tx) -> dict:
+    """A supervisor suspends the sale while its auction runs: the countdown stops."""
+    auction = auction_of(tx)
+    if tx.stage != AssetSaleStage.AUCTIONING or auction is None or auction.ended_at is not None:
+        return {}
+    auction_pause(auction=auction)
+    return {"auction": "paused"}
+
+
+def resume_paused_auction(tx) -> dict:
+    """The sale resumes: its auction's countdown goes on with the time left at the pause."""
+    auction = auction_of(tx)
+    if auction is None or auction.paused_at is None or auction.ended_at is not None:
+        return {}
+    auction = auction_resume(auction=auction)
+    return {"auction": "resumed", "auction_ends_at": format_ts(auction.ends_at)}
