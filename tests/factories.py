@@ -65,13 +65,16 @@ def document(name="批复.txt", content=None):
 
 
 def make_transaction(world, *, stage="draft", type="inquiry", title="办公电脑采购（13台）",
-                     amount="78000.00"):
+                     amount="78000.00", documents=()):
     """A transaction of `world` brought to `stage` (draft, submitted, registered,
-    rejected, suspended, terminated) through the services."""
+    rejected, suspended, terminated) through the services. `documents`: (purpose, name,
+    text) the purchaser attaches to the draft besides an approval (e.g. a specification)."""
     obj = transaction_create(user=world.purchaser, unit=world.unit, type=type, title=title, amount=amount)
     if stage == "draft":
         return obj
     document_attach(transaction=obj, user=world.purchaser, upload=document())
+    for purpose, name, text in documents:
+        document_attach(transaction=obj, user=world.purchaser, purpose=purpose, upload=document(name, text.encode()))
     obj = transaction_transition(code=obj.code, action="submit", user=world.purchaser)
     if stage == "submitted":
         return obj

@@ -49,7 +49,8 @@ class InquiryWorld:
     extra: dict = field(default_factory=dict)
 
 
-def make_inquiry_world(*, suppliers=4, experts=4, amount="78000.00"):
+def make_inquiry_world(*, suppliers=4, experts=4, amount="78000.00", documents=()):
+    """`documents`: (purpose, name, text) filed with the transaction besides its approval."""
     world = make_world()
     expert_users = []
     for i in range(experts):
@@ -66,7 +67,8 @@ def make_inquiry_world(*, suppliers=4, experts=4, amount="78000.00"):
     custodian_key_set(user=world.clerk, passphrase=PASSPHRASES["clerk"])
     custodian_key_set(user=world.supervisor, passphrase=PASSPHRASES["supervisor"])
     custodian_key_set(user=world.purchaser, passphrase=PASSPHRASES["purchaser"])
-    tx = make_transaction(world, stage="registered", title="便民服务中心及交易站办公电脑采购（13台）", amount=amount)
+    tx = make_transaction(world, stage="registered", title="便民服务中心及交易站办公电脑采购（13台）", amount=amount,
+                          documents=documents)
     return InquiryWorld(world=world, experts=expert_users, suppliers=companies, tx=tx)
 
 
