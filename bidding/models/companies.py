@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trading import clock
+
 
 class Company(models.Model):
     """A supplier / bidder (供应商/投标人/意向受让方) registered on the platform."""
@@ -26,7 +28,7 @@ class Company(models.Model):
     # when: a representative sees and acts on the company's offers made since it joined.
     representatives = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="companies", blank=True,
                                              through="Representation")
-    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    registered_at = models.DateTimeField(_("registered at"), default=clock.now, editable=False)
 
     # What identifies the company in a sealed offer: frozen while it has a live offer.
     IDENTITY_FIELDS = ("uscc", "name")
@@ -73,7 +75,7 @@ class SupplierPoolEntry(models.Model):
     categories = models.CharField(_("categories"), max_length=200, blank=True,
                                   help_text=_("What it supplies, e.g. 计算机设备; free text"))
     active = models.BooleanField(_("active"), default=True)
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("supplier pool entry")
@@ -98,7 +100,7 @@ class ExpertPoolEntry(models.Model):
     employer = models.CharField(_("employer"), max_length=200, blank=True,
                                 help_text=_("Used for recusal: an expert does not assess for its own employer."))
     active = models.BooleanField(_("active"), default=True)
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("expert pool entry")

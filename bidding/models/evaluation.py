@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trading import clock
+
 
 class PanelRole(models.TextChoices):
     EXPERT = "expert", _("expert")
@@ -40,7 +42,7 @@ class Assessment(models.Model):
     bid = models.ForeignKey("bidding.Bid", on_delete=models.PROTECT, related_name="assessments")
     responsive = models.BooleanField(_("responsive"))
     reason = models.TextField(_("reason"))
-    assessed_at = models.DateTimeField(auto_now=True)
+    assessed_at = models.DateTimeField(default=clock.now, editable=False)  # the platform clock, on every save
 
     class Meta:
         constraints = [
@@ -49,6 +51,10 @@ class Assessment(models.Model):
 
     def __str__(self):
         return f"{self.member}: {self.bid} {'✓' if self.responsive else '✗'}"
+
+    def save(self, *args, **kwargs):
+        self.assessed_at = clock.now()
+        super().save(*args, **kwargs)
 
 
 class Score(models.Model):
@@ -59,7 +65,7 @@ class Score(models.Model):
     bid = models.ForeignKey("bidding.Bid", on_delete=models.PROTECT, related_name="scores")
     criterion = models.CharField(max_length=32)
     points = models.DecimalField(max_digits=6, decimal_places=2)
-    scored_at = models.DateTimeField(auto_now=True)
+    scored_at = models.DateTimeField(default=clock.now, editable=False)  # the platform clock, on every save
 
     class Meta:
         constraints = [
@@ -69,6 +75,10 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.member}: {self.bid} {self.criterion} {self.points}"
+
+    def save(self, *args, **kwargs):
+        self.scored_at = clock.now()
+        super().save(*args, **kwargs)
 
 
 class Award(models.Model):

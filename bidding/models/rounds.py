@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trading import clock
+
 
 class BidPolicy(models.TextChoices):
     ONCE = "once", _("one sealed offer per party, which cannot be changed")
@@ -107,7 +109,7 @@ class CustodianKey(models.Model):
     salt = models.BinaryField(max_length=16)
     nonce = models.BinaryField(max_length=12)
     ciphertext = models.BinaryField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("custodian key")
@@ -126,7 +128,7 @@ class OpeningKey(models.Model):
     public_key = models.BinaryField(max_length=32)
     k = models.PositiveSmallIntegerField()
     n = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("opening key")

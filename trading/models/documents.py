@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trading import clock
+
 from .transactions import Transaction
 
 
@@ -36,7 +38,7 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     file = models.FileField(upload_to=_document_path, max_length=200)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("document")

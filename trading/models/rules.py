@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trading import clock
+
 from .people import Station
 from .transactions import TransactionType
 
@@ -35,7 +37,7 @@ class RuleSet(models.Model):
     # SHA-256 of the canonical JSON of procedure, code, version, params and sources:
     # what the ledger records when a notice puts the rule set in force.
     digest = models.CharField(max_length=64, editable=False)
-    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("rule set")
@@ -54,7 +56,7 @@ class RuleSetAdoption(models.Model):
 
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="rule_set_adoptions")
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="adoptions")
-    adopted_at = models.DateTimeField(_("adopted at"), auto_now_add=True)
+    adopted_at = models.DateTimeField(_("adopted at"), default=clock.now, editable=False)
     adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -86,7 +88,7 @@ class CalendarYear(models.Model):
                     "any real use."))
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
-    entered_at = models.DateTimeField(auto_now_add=True)
+    entered_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("calendar year")

@@ -24,6 +24,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from trading import clock
+
 from .. import registry, rules
 from .people import Role, Station, Unit
 
@@ -122,7 +124,7 @@ class Transaction(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("filed at"), default=clock.now, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     # The rule set in force, fixed when the procedure's notice is issued.
