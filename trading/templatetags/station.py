@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import registry
 from ..models import Role, Stage
@@ -27,6 +28,20 @@ def role_name(role):
         return Role(role).label
     except ValueError:
         return _("system") if role == "system" else role
+
+
+# The names the platform records for its own moves (actor role "system"): shown in the
+# reader's language; the ledger keeps the recorded name.
+SYSTEM_ACTORS = {"scheduler": gettext_lazy("scheduler"), "platform": gettext_lazy("platform")}
+
+
+@register.filter
+def actor_name(actor):
+    """An entry's actor as a person reads it: the platform's own names translated."""
+    name = actor.get("name", "") if isinstance(actor, dict) else ""
+    if isinstance(actor, dict) and actor.get("role") == "system":
+        return SYSTEM_ACTORS.get(name, name)
+    return name
 
 
 def stage_name(stage, transaction_type=None):
