@@ -15,9 +15,15 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+from bidding.models import BidRound
+from bidding.selectors_sealed import round_of
 from config.celery import app
 from ledger.models import Checkpoint, Entry
 from ledger.recording import actor, ledger_record
+from tests.trading.inquiry_world import make_inquiry_world, submit_quote
+from trading import clock, workdays
+from trading.models import Transaction
+from trading.procedures.inquiry import services
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL")
@@ -102,19 +108,11 @@ def test_beat_picks_up_an_entry_whose_kick_was_lost(worker, monkeypatch):
 def test_beat_runs_the_procedures_clock_a_deadline_passes_without_a_click(worker):
     """The inquiry's quote deadline passes; nobody clicks; the worker's beat runs the tick,
     which closes the quotes (and records bids.closed)."""
-    from tests.trading.inquiry_world import make_inquiry_world, submit_quote
-    from trading import clock
-    from trading.models import Transaction
-    from trading.procedures.inquiry import InquiryDetails
-    from trading.services import inquiry as services
-
     worker_ready(worker)
     iw = make_inquiry_world()
     services.inquiry_announce_expert_draw(code=iw.tx.code, user=iw.world.clerk, count=3)
     assert wait_for(lambda: iw.tx.draws.filter(performed_at__isnull=False).exists(), 20), "beat did not draw"
     services.inquiry_form_group(code=iw.tx.code, user=iw.world.clerk)
-    from trading import workdays
-
     services.inquiry_issue_notice(
         code=iw.tx.code, user=iw.world.clerk, deadline=workdays.earliest_deadline(clock.now(), 3),
         price_composition="含税", award_criterion="最低价", invitees=[c.pk for _u, c in iw.suppliers],
@@ -124,7 +122,7 @@ def test_beat_runs_the_procedures_clock_a_deadline_passes_without_a_click(worker
     for index, price in enumerate(["1.00", "2.00", "3.00"]):
         submit_quote(iw, index, price)
     # Bring the deadline to now (the worker is another process: its clock is real time).
-    InquiryDetails.objects.filter(transaction=iw.tx).update(quote_deadline=clock.now())
+    BidRound.objects.filter(pk=round_of(iw.tx).pk).update(deadline=clock.now())
     Transaction.objects.filter(pk=iw.tx.pk).update(next_check=clock.now())
     assert wait_for(lambda: Transaction.objects.get(pk=iw.tx.pk).stage == "quotes_closed", 20), \
         "the tick did not close the quotes"
