@@ -90,8 +90,8 @@ def test_setting_the_draw_aside_takes_a_reason_that_supervisors_see_and_the_ledg
     assert tx.stage == "quoting"
     data = notice_entry(iw)["data"]
     assert data["invitation"] == "recommendation" and data["draw_set_aside"] is True
-    # The reason is on the record, for the station and its supervisors; not in the ledger,
-    # not in any notice, not for bidders, experts or the public.
+    # The reason is on the record, for the station and its supervisors (page and API); not
+    # in the ledger, not in any notice, not for bidders, experts or the public.
     assert NOTE not in json.dumps(ledger(), ensure_ascii=False)
     assert not any(NOTE in n.body for n in Notice.objects.all())
     bidder = iw.suppliers[0][0]
@@ -106,7 +106,9 @@ def test_setting_the_draw_aside_takes_a_reason_that_supervisors_see_and_the_ledg
         assert ("set aside" in page) is sees
         token = Token.objects.get_or_create(user=user)[0].key
         rest = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
-        assert NOTE not in rest.get(f"/api/v1/transactions/{tx.code}/inquiry/").content.decode()
+        overview = rest.get(f"/api/v1/transactions/{tx.code}/inquiry/").json()
+        assert overview["invitation_method"] == "recommendation"
+        assert overview["invitation_note"] == (NOTE if sees else None), user
     assert NOTE not in Client().get(f"/audit/transactions/{tx.code}/").content.decode()
 
 

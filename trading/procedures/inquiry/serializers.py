@@ -9,6 +9,7 @@ from api.serializers import MomentText, RecordId, YuanText
 from bidding.models import DrawPurpose
 
 from . import selectors
+from .records import InvitationMethod
 
 
 def moment_text(moment):
@@ -187,6 +188,11 @@ class InquiryOutput(serializers.Serializer):
     challenges = ChallengeOut(many=True)
     my_invitations = serializers.ListField(child=serializers.CharField(),
                                            help_text="the credit codes of your invited companies")
+    invitation_method = serializers.ChoiceField(choices=InvitationMethod.choices, allow_null=True,
+                                                help_text="how the suppliers were invited (stated in the notice)")
+    invitation_note = serializers.CharField(allow_null=True, help_text=(
+        "why the clerk invited other suppliers than those a performed draw gave: the station's clerks and the "
+        "supervisors only; null for others, or when there is none"))
     notices = NoticeRef(many=True)
 
 
@@ -225,6 +231,8 @@ def inquiry_overview_out(obj, user):
                         "attachment": {"name": c.attachment.name, "sha256": c.attachment.sha256}
                         if c.attachment else None} for c in o["challenges"]],
         "my_invitations": [a.company.uscc for a in o["my_admissions"]],
+        "invitation_method": (d.invitation_method or None) if d else None,
+        "invitation_note": (d.invitation_note or None) if d and o["invitation_note_visible"] else None,
         "notices": [{"id": n.pk, "kind": n.kind, "title": n.title, "published_at": moment_text(n.published_at),
                      "sha256": n.sha256} for n in selectors.notices_for(obj, user)],
     }).data
