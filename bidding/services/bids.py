@@ -46,6 +46,8 @@ ONE_QUOTE = gettext_lazy("政府采购法第四十条(三): 被询价的供应�
 DEADLINE = gettext_lazy("the notice's deadline; offers after it are refused "
                         "(招标投标法第二十八条 by analogy; the platform's clock decides)")
 SEALED_BIDS = gettext_lazy("platform rule: sealed bids, DOMAIN.md “Sealed bids”, docs/sealed-bids.md")
+REPRESENTED_AT_OFFER = gettext_lazy("platform rule: a representative acts on the offers made since it joined the "
+                                    "company, docs/accounts.md")
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,100}")
 
 
@@ -195,6 +197,13 @@ def _accept(*, bid_round, company, user, part, idempotency_key, envelope=None, s
                   "already has an offer in this round: related parties cannot both bid (%(source)s)")
                 % {"company": company.name, "source": bid_round.related_parties_rule},
                 rule="sealed.related_parties")
+        if existing is not None and existing.received_at < since:
+            # A representative who joined later neither replaces nor learns when the offer
+            # came (issue 8, finding 4): the offer stays with those who made it.
+            raise RuleViolation(
+                _("%(company)s already has an offer in this round, made before you became its representative: only "
+                  "a representative it had then may act on it (%(source)s)")
+                % {"company": company.name, "source": REPRESENTED_AT_OFFER}, rule="sealed.represented_at_offer")
         if existing is not None and bid_round.policy == BidPolicy.ONCE:
             raise RuleViolation(
                 _("%(company)s has quoted already (received %(at)s); each supplier gives one quote, which it "

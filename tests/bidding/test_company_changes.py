@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -252,6 +253,25 @@ def test_the_administrator_adding_himself_sees_none_of_the_company_s_earlier_off
 
     assert seen_by(original) == dict.fromkeys(seen_by(original), True)  # the control
     assert seen_by(superuser) == dict.fromkeys(seen_by(superuser), False)
+
+
+def test_a_representative_added_later_neither_quotes_again_nor_learns_when_the_offer_came(quoting, admin_client,
+                                                                                         superuser):
+    original, company = quoting.suppliers[0]
+    bid = quoting.extra["bids"][0]
+    clock.advance(timedelta(minutes=5))
+    assert add_representative(admin_client, company, superuser).status_code == 302
+    quoting.suppliers[0] = (superuser, company)
+    with pytest.raises(RuleViolation) as refused:
+        submit_quote(quoting, 0, "1.00")
+    assert refused.value.rule == "sealed.represented_at_offer"
+    received = bid.received_at.astimezone(timezone.get_current_timezone())
+    assert received.strftime("%H:%M") not in refused.value.message
+    assert list(Bid.objects.filter(company=company).values_list("commitment", flat=True)) == [bid.commitment]
+    quoting.suppliers[0] = (original, company)
+    with pytest.raises(RuleViolation) as again:  # the one who quoted is told the one-quote rule
+        submit_quote(quoting, 0, "1.00")
+    assert again.value.rule == "sealed.one_quote"
 
 
 def test_a_representative_added_after_the_deadline_files_no_challenge_in_the_company_s_name(frozen, superuser):

@@ -12,9 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bidding.models import Award, Bid, Draw, ExpertPoolEntry, OpeningRecord, PanelMember
 from bidding.selectors_sealed import round_of
-from bidding.services.companies import company_relations_set
+from bidding.services.companies import company_relations_set, representative_add
 from ledger.models import Entry, PendingEntry
 from ledger.verify import LogChecker
+from tests.factories import make_user
 from tests.trading.tender_world import (
     MONDAY,
     assess_all,
@@ -362,6 +363,26 @@ def test_a_bid_after_the_deadline_is_refused_and_the_closing_is_the_clock_s(tw):
     assert pass_deadline(tw).stage == "bids_closed"
     assert Transaction.objects.get(pk=tx.pk).stage == "bids_closed"
     assert PanelMember.objects.count() == 0
+
+
+def test_a_representative_added_later_cannot_replace_or_withdraw_the_company_s_bid(tw):
+    """Issue 8, finding 4, in a round where bids may be replaced and withdrawn."""
+    issue_notice(tw)
+    original, company = tw.bidders[0]
+    first = bid(tw, 0)
+    clock.advance(timedelta(minutes=5))
+    newcomer = make_user("newcomer", full_name="新来的代表")
+    representative_add(company=company, user=newcomer)
+    tw.bidders[0] = (newcomer, company)
+    with pytest.raises(RuleViolation) as refused:
+        bid(tw, 0, "400000.00")
+    assert refused.value.rule == "sealed.represented_at_offer"
+    with pytest.raises(InvalidInput, match="no offer to withdraw"):
+        bids.tender_bid_withdraw(code=tw.tx.code, user=newcomer, company=company)
+    assert Bid.objects.get(commitment=first.commitment).status == "live"
+    tw.bidders[0] = (original, company)
+    replaced = bid(tw, 0, "400000.00")  # the one who bid may still replace it
+    assert Bid.objects.get(commitment=first.commitment).status == "superseded" and replaced.status == "live"
 
 
 def test_a_related_bidder_is_refused_at_submission_naming_the_rule(tw):
