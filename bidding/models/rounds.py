@@ -55,7 +55,9 @@ class BidRound(models.Model):
     documents_version = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)  # bids.closed recorded
-    cancelled = models.BooleanField(default=False)  # closed early: the procedure ended
+    # Never to be opened: closed early because the procedure ended, or failed by the
+    # procedure's rules at its close (too few offers).
+    cancelled = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("bid round")

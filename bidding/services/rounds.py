@@ -153,10 +153,12 @@ def _record_closed(tx, bid_round) -> list[str]:
     return live_commitments(bid_round)
 
 
-def round_close(*, bid_round: BidRound) -> list[str]:
+def round_close(*, bid_round: BidRound, to_open: bool = True) -> list[str]:
     """At the deadline (the procedure's closing move, inside its transaction): the
     `bids.closed` entry of LEDGER.md section 2 listing the commitment of every live offer
-    of the round. Returns the sorted commitments."""
+    of the round. Returns the sorted commitments. `to_open=False`: the procedure's rules
+    fail the round at its close (e.g. too few offers): it is never opened, so no custodian
+    share is asked for and its offers freeze nothing."""
     with db_transaction.atomic():
         tx = Transaction.objects.select_for_update().get(pk=bid_round.transaction_id)
         bid_round = BidRound.objects.select_for_update().get(pk=bid_round.pk)
@@ -165,6 +167,7 @@ def round_close(*, bid_round: BidRound) -> list[str]:
         if clock.now() < bid_round.deadline:
             raise RuleViolation(_("offers are closed when the deadline has passed (%(deadline)s)")
                                 % {"deadline": _local(bid_round.deadline)}, rule="sealed.close_after_deadline")
+        bid_round.cancelled = not to_open
         return _record_closed(tx, bid_round)
 
 

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bidding.models import Award, Bid, Draw, ExpertPoolEntry, OpeningRecord, PanelMember
-from bidding.selectors_sealed import round_of
-from bidding.services.companies import company_relations_set, representative_add
+from bidding.selectors_sealed import round_of, shares_still_needed
+from bidding.services.companies import company_relations_set, identity_frozen_by, representative_add
 from ledger.models import Entry, PendingEntry
 from ledger.verify import LogChecker
 from tests.factories import make_user
@@ -50,6 +50,7 @@ from trading.procedures.tender.services import (
     opening,
 )
 from trading.procedures.tender.services.notice import tender_issue_notice
+from trading.selectors import todos_for
 from trading.services.transitions import transaction_transition
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -228,6 +229,19 @@ def test_fewer_than_three_bids_fail_the_round_and_a_retender_starts_round_two(tw
     assert tx.stage == "terminated" and "new transaction" in tx.reason
     last = entries(tx.code, "transition")[-1]["data"]
     assert last["action"] == "change_method" and len(last["approval_sha256"]) == 64
+
+
+def test_a_failed_round_asks_no_custodian_for_its_share(tw):
+    """流标 at the close: the round is never opened, so neither the home page's prompt nor
+    the to-do list asks the custodians for their shares, and its bids freeze nothing."""
+    issue_notice(tw)
+    bid(tw, 0)
+    bid(tw, 1)
+    assert pass_deadline(tw).stage == "failed"
+    for custodian in (tw.world.clerk, tw.world.supervisor):
+        assert shares_still_needed(custodian) == []
+        assert not [t for t in todos_for(custodian) if "custodian" in str(t.label)]
+    assert identity_frozen_by(tw.bidders[0][1]) == []
 
 
 def test_a_late_clarification_moves_the_deadline_and_unconfirmed_bids_are_not_opened(tw):

@@ -34,7 +34,7 @@ def close_quotes(tx) -> dict:
 
 
 def fail_quotes(tx, *, now) -> dict:
-    commitments = round_close(bid_round=bid_round_of(tx))
+    commitments = round_close(bid_round=bid_round_of(tx), to_open=False)
     minimum = param(tx, "min_quotes")
     reason = _("fewer than %(min)d quotes arrived by the deadline (received: %(count)d); %(source)s") % {
         "min": minimum, "count": len(commitments), "source": source(tx, "min_quotes")}

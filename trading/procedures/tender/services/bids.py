@@ -202,7 +202,7 @@ def fail_round(tx, cause, reason, *, now, user=None, **extra) -> dict:
 
 
 def fail_bids(tx, *, now) -> dict:
-    round_close(bid_round=bid_round_of(tx))
+    round_close(bid_round=bid_round_of(tx), to_open=False)
     milestone_reach(tx, Milestone.BIDS_CLOSED)
     count = complete_bid_count(tx)
     reason = _("fewer than %(min)d bids arrived by the deadline (received: %(count)d); %(source)s") % {
