@@ -3,6 +3,7 @@ contract's document and amount (the awarded price), published; the acceptance's 
 conclusion and signed report. Dates are checked against the one clock (today in Beijing)."""
 
 import hashlib
+from datetime import date, datetime
 
 from django.db import transaction as db_transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from trading.errors import InvalidInput, RuleViolation
 from trading.models import DocumentPurpose, NoticeKind, Role
 from trading.services.notices import notice_publish, official_language
 from trading.services.transactions import store_document
+from trading.text import clean_text
 
 from ..models import Acceptance, Award, Contract
 
@@ -50,6 +52,20 @@ def contract_record(*, transaction, award: Award, user, amount, signed_on, uploa
                               "amount": f"{amount:,.2f}", "sha": document.sha256})
     return {"round": transaction.round, "supplier": award.bid.bidder_name, "amount": f"{amount:.2f}",
             "signed_on": signed_on.isoformat(), "document_sha256": document.sha256}
+
+
+def acceptance_input(*, accepted_on, passed, remarks, upload) -> str:
+    """What the purchaser gives for the performance check (履约验收), checked before the
+    move: a date, a conclusion, remarks (required when it did not pass) and the signed
+    report. Returns the remarks, cleaned."""
+    if passed not in (True, False):
+        raise InvalidInput(_("say whether the acceptance passed"), field="passed")
+    if isinstance(accepted_on, datetime) or not isinstance(accepted_on, date):
+        raise InvalidInput(_("the acceptance date: give a date like 2026-12-20"), field="accepted_on")
+    remarks = clean_text(remarks, field=_("acceptance remarks"), max_length=4000, multiline=True, required=not passed)
+    if upload is None:
+        raise InvalidInput(_("attach the signed acceptance report"), field="file")
+    return remarks
 
 
 def acceptance_record(*, transaction, user, accepted_on, passed, remarks, upload) -> dict:

@@ -13,7 +13,6 @@ from bidding.services import challenges, contracts
 from trading.errors import InvalidInput, StageConflict
 from trading.money import parse_yuan
 from trading.services.transitions import transaction_transition
-from trading.text import clean_text
 
 from ..records import InquiryStage
 from .common import bid_round_of, clerk_transaction, find, round_of, source
@@ -68,13 +67,7 @@ def record_contract(tx, *, user, amount, signed_on, upload) -> dict:
 def inquiry_record_acceptance(*, code, user, accepted_on, passed, remarks, upload, expected_stage=None):
     """The purchaser records the performance check (履约验收): date, conclusion, remarks and
     the signed acceptance report; then the clerk may archive."""
-    if passed not in (True, False):
-        raise InvalidInput(_("say whether the acceptance passed"), field="passed")
-    if isinstance(accepted_on, datetime) or not isinstance(accepted_on, date):
-        raise InvalidInput(_("the acceptance date: give a date like 2026-12-20"), field="accepted_on")
-    remarks = clean_text(remarks, field=_("acceptance remarks"), max_length=4000, multiline=True, required=not passed)
-    if upload is None:
-        raise InvalidInput(_("attach the signed acceptance report"), field="file")
+    remarks = contracts.acceptance_input(accepted_on=accepted_on, passed=passed, remarks=remarks, upload=upload)
     return transaction_transition(code=code, action="record_acceptance", user=user, expected_stage=expected_stage,
                                   accepted_on=accepted_on, passed=passed, remarks=remarks, upload=upload)
 

@@ -26,7 +26,6 @@ from trading.services.milestones import milestone_reach, milestone_reached
 from trading.services.notices import notice_publish
 from trading.services.transactions import store_document
 from trading.services.transitions import transaction_transition
-from trading.text import clean_text
 
 from .. import params
 from ..records import BidSecurity, SecurityMethod, TenderStage
@@ -163,13 +162,7 @@ def tender_file_report(*, code, user, upload):
 
 
 def tender_record_acceptance(*, code, user, accepted_on, passed, remarks, upload, expected_stage=None):
-    if passed not in (True, False):
-        raise InvalidInput(_("say whether the acceptance passed"), field="passed")
-    if isinstance(accepted_on, datetime) or not isinstance(accepted_on, date):
-        raise InvalidInput(_("the acceptance date: give a date like 2026-12-20"), field="accepted_on")
-    remarks = clean_text(remarks, field=_("acceptance remarks"), max_length=4000, multiline=True, required=not passed)
-    if upload is None:
-        raise InvalidInput(_("attach the signed acceptance report"), field="file")
+    remarks = contracts.acceptance_input(accepted_on=accepted_on, passed=passed, remarks=remarks, upload=upload)
     return transaction_transition(code=code, action="record_acceptance", user=user, expected_stage=expected_stage,
                                   accepted_on=accepted_on, passed=passed, remarks=remarks, upload=upload)
 
