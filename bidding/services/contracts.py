@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from trading import clock
 from trading.errors import InvalidInput, RuleViolation
 from trading.models import DocumentPurpose, NoticeKind, Role
+from trading.money import parse_yuan
 from trading.services.notices import notice_publish, official_language
 from trading.services.transactions import store_document
 from trading.text import clean_text
@@ -52,6 +53,17 @@ def contract_record(*, transaction, award: Award, user, amount, signed_on, uploa
                               "amount": f"{amount:,.2f}", "sha": document.sha256})
     return {"round": transaction.round, "supplier": award.bid.bidder_name, "amount": f"{amount:.2f}",
             "signed_on": signed_on.isoformat(), "document_sha256": document.sha256}
+
+
+def contract_input(*, amount, signed_on, upload):
+    """What the purchaser gives for the contract, checked before the move: the amount in
+    yuan, the signing date and the signed contract. Returns the amount as a Decimal."""
+    amount = parse_yuan(amount, field=_("contract amount"))
+    if upload is None:
+        raise InvalidInput(_("attach the signed contract"), field="file")
+    if isinstance(signed_on, datetime) or not isinstance(signed_on, date):
+        raise InvalidInput(_("the signing date: give a date like 2026-12-20"), field="signed_on")
+    return amount
 
 
 def acceptance_input(*, accepted_on, passed, remarks, upload) -> str:

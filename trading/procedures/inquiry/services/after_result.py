@@ -2,7 +2,6 @@
 until answered), the contract, the acceptance (履约验收), and a new round after a
 termination by the quote rules."""
 
-from datetime import date, datetime
 
 from django.db import transaction as db_transaction
 from django.utils import timezone
@@ -10,8 +9,7 @@ from django.utils.translation import gettext as _
 
 from bidding.models import Admission, Award
 from bidding.services import challenges, contracts
-from trading.errors import InvalidInput, StageConflict
-from trading.money import parse_yuan
+from trading.errors import StageConflict
 from trading.services.transitions import transaction_transition
 
 from ..records import InquiryStage
@@ -45,11 +43,7 @@ def close_challenges(tx) -> dict:
 
 
 def inquiry_record_contract(*, code, user, amount, signed_on, upload, expected_stage=None):
-    amount = parse_yuan(amount, field=_("contract amount"))
-    if upload is None:
-        raise InvalidInput(_("attach the signed contract"), field="file")
-    if isinstance(signed_on, datetime) or not isinstance(signed_on, date):
-        raise InvalidInput(_("the signing date: give a date like 2026-12-20"), field="signed_on")
+    amount = contracts.contract_input(amount=amount, signed_on=signed_on, upload=upload)
     return transaction_transition(code=code, action="record_contract", user=user, expected_stage=expected_stage,
                                   amount=amount, signed_on=signed_on, upload=upload)
 

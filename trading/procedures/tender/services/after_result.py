@@ -115,11 +115,7 @@ def tender_refund_security(*, code, user, company, refunded_on):
 # --- contract, report, acceptance ----------------------------------------------------------
 
 def tender_record_contract(*, code, user, amount, signed_on, upload, expected_stage=None):
-    amount = parse_yuan(amount, field=_("contract amount"))
-    if upload is None:
-        raise InvalidInput(_("attach the signed contract"), field="file")
-    if isinstance(signed_on, datetime) or not isinstance(signed_on, date):
-        raise InvalidInput(_("the signing date: give a date like 2026-12-20"), field="signed_on")
+    amount = contracts.contract_input(amount=amount, signed_on=signed_on, upload=upload)
     return transaction_transition(code=code, action="record_contract", user=user, expected_stage=expected_stage,
                                   amount=amount, signed_on=signed_on, upload=upload)
 
