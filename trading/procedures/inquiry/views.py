@@ -22,7 +22,7 @@ from bidding.models import DrawPurpose
 from trading.errors import InvalidInput
 from trading.models import Role
 from trading.services.transactions import ALLOWED_DOCUMENT_TYPES
-from trading.views import prg
+from trading.views import prg, steps
 from trading.views.work import visible_or_404
 
 from . import selectors, services
@@ -102,17 +102,7 @@ CHALLENGE_FIELDS = {
     "text": prg.Field("id_challenge_text", gettext_lazy("challenge")),
     "file": prg.Field("id_challenge_file", gettext_lazy("file name")),
 }
-CONTRACT_FIELDS = {
-    "amount": prg.Field("id_contract_amount", gettext_lazy("contract amount"), "inquiry.contract_amount"),
-    "signed_on": prg.Field("id_signed_on"),
-    "file": prg.Field("id_contract_file", gettext_lazy("file name")),
-}
-ACCEPTANCE_FIELDS = {
-    "accepted_on": prg.Field("id_accepted_on"),
-    "conclusion": prg.Field("id_conclusion_passed", "passed"),
-    "remarks": prg.Field("id_acceptance_remarks", gettext_lazy("acceptance remarks")),
-    "file": prg.Field("id_acceptance_file", gettext_lazy("file name")),
-}
+CONTRACT_FIELDS = steps.contract_fields("inquiry")
 
 
 @login_required
@@ -234,7 +224,7 @@ def record_acceptance(request, code):
             upload=request.FILES.get("file"), expected_stage=request.POST.get("expected_stage") or None)
         return _("Acceptance recorded; the clerk can archive the transaction.")
 
-    return _run(request, code, "acceptance", call, ACCEPTANCE_FIELDS)
+    return _run(request, code, "acceptance", call, steps.ACCEPTANCE_FIELDS)
 
 
 @login_required

@@ -25,7 +25,7 @@ from bidding.models import DrawPurpose
 from trading import selectors as trading_selectors
 from trading.errors import InvalidInput
 from trading.models import Role
-from trading.views import prg
+from trading.views import prg, steps
 from trading.views.work import visible_or_404
 
 from . import selectors
@@ -116,17 +116,7 @@ SECURITY_FIELDS = {
     "method": prg.Field("id_security_method"),
     "date": prg.Field("id_security_date", "received_on", "refunded_on"),
 }
-CONTRACT_FIELDS = {
-    "amount": prg.Field("id_contract_amount", gettext_lazy("contract amount"), "tender.contract_amount"),
-    "signed_on": prg.Field("id_signed_on"),
-    "file": prg.Field("id_contract_file", gettext_lazy("file name")),
-}
-ACCEPTANCE_FIELDS = {
-    "accepted_on": prg.Field("id_accepted_on"),
-    "conclusion": prg.Field("id_conclusion_passed", "passed"),
-    "remarks": prg.Field("id_acceptance_remarks", gettext_lazy("acceptance remarks")),
-    "file": prg.Field("id_acceptance_file", gettext_lazy("file name")),
-}
+CONTRACT_FIELDS = steps.contract_fields("tender")
 
 
 # --- the clerk ----------------------------------------------------------------------------------
@@ -363,7 +353,7 @@ def acceptance(request, code):
         passed={"passed": True, "failed": False}.get(request.POST.get("conclusion")),
         remarks=request.POST.get("remarks", ""), upload=request.FILES.get("file"),
         expected_stage=_expected(request)) and _("Acceptance recorded; the clerk can archive the transaction."),
-        ACCEPTANCE_FIELDS)
+        steps.ACCEPTANCE_FIELDS)
 
 
 @login_required
